@@ -1,0 +1,59 @@
+/**
+ * What every route plugin is given: the database, the signer, the artifact store, the
+ * settings and the clock. Built once by buildApp; plugins never reach for globals.
+ */
+import type { RegistryDb } from './db/database.ts';
+import type { ArtifactStore } from './lib/artifacts.ts';
+import type { LicenseSigner } from './lib/license-signer.ts';
+import type { RateLimiter } from './lib/rate-limit.ts';
+
+export interface WindowLimit {
+  max: number;
+  windowSeconds: number;
+}
+
+export interface ProviderSettings {
+  /** `iss` of every license key. */
+  issuer: string;
+  /** Devices one user may have enrolled at once. */
+  deviceLimit: number;
+  /** License lease length (`exp - iat`). */
+  leaseSeconds: number;
+  transactionTtlSeconds: number;
+  sessionTtlSeconds: number;
+  maxReleaseBytes: number;
+  rateLimits: {
+    enabled: boolean;
+    /** Failed sign-ins per email address. */
+    loginFailuresPerEmail: WindowLimit;
+    /** Sign-in attempts per client address. */
+    loginAttemptsPerAddress: WindowLimit;
+    /** New accounts per client address. */
+    accountsPerAddress: WindowLimit;
+  };
+}
+
+export interface ProviderContext {
+  registry: RegistryDb;
+  signer: LicenseSigner;
+  artifacts: ArtifactStore;
+  settings: ProviderSettings;
+  rateLimiter: RateLimiter;
+  adminToken: string;
+  now: () => Date;
+}
+
+export const DEFAULT_SETTINGS: ProviderSettings = {
+  issuer: 'keyport',
+  deviceLimit: 5,
+  leaseSeconds: 30 * 24 * 3600,
+  transactionTtlSeconds: 10 * 60,
+  sessionTtlSeconds: 30 * 24 * 3600,
+  maxReleaseBytes: 256 * 1024 * 1024,
+  rateLimits: {
+    enabled: true,
+    loginFailuresPerEmail: { max: 5, windowSeconds: 15 * 60 },
+    loginAttemptsPerAddress: { max: 100, windowSeconds: 15 * 60 },
+    accountsPerAddress: { max: 30, windowSeconds: 60 * 60 },
+  },
+};

@@ -1,0 +1,186 @@
+/**
+ * Migrations as code. Each is written once against Kysely's schema builder so the
+ * same file creates the schema on SQLite and on PostgreSQL; where the dialects differ
+ * (auto-increment keys) the migration asks which one it is talking to.
+ */
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001_registry': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('users')
+          .addColumn('user_id', 'text', (c) => c.primaryKey())
+          .addColumn('email', 'text', (c) => c.notNull().unique())
+          .addColumn('display_name', 'text', (c) => c.notNull())
+          .addColumn('password_hash', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('sessions')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.user_id').onDelete('cascade'))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+
+        // A device ID belongs to at most one user: the primary key is the device ID.
+        await db.schema
+          .createTable('devices')
+          .addColumn('device_id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.user_id'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('platform', 'text', (c) => c.notNull())
+          .addColumn('enrolled_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('devices_user').on('devices').column('user_id').execute();
+
+        await db.schema
+          .createTable('software')
+          .addColumn('software_id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('summary', 'text', (c) => c.notNull())
+          .addColumn('price_cents', 'integer', (c) => c.notNull())
+          .addColumn('currency', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('releases')
+          .addColumn('software_id', 'text', (c) => c.notNull().references('software.software_id'))
+          .addColumn('version', 'text', (c) => c.notNull())
+          .addColumn('sha256', 'text', (c) => c.notNull())
+          .addColumn('size_bytes', 'bigint', (c) => c.notNull())
+          .addColumn('entry', 'text', (c) => c.notNull())
+          .addColumn('published_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('releases_pk', ['software_id', 'version'])
+          .execute();
+
+        await db.schema
+          .createTable('purchases')
+          .addColumn('purchase_id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.user_id'))
+          .addColumn('software_id', 'text', (c) => c.notNull().references('software.software_id'))
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('copy_id', 'text', (c) => c.notNull())
+          .addColumn('price_cents', 'integer', (c) => c.notNull())
+          .addColumn('currency', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('purchases_user').on('purchases').column('user_id').execute();
+
+        // Invariant 1 lives here: one copy per (user, software), and a copy is one row,
+        // so it is registered to exactly one device at any moment.
+        await db.schema
+          .createTable('registrations')
+          .addColumn('copy_id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.user_id'))
+          .addColumn('software_id', 'text', (c) => c.notNull().references('software.software_id'))
+          .addColumn('device_id', 'text', (c) => c.notNull().references('devices.device_id'))
+          .addColumn('registered_at', 'text', (c) => c.notNull())
+          .addUniqueConstraint('registrations_one_copy_per_user', ['user_id', 'software_id'])
+          .execute();
+        await db.schema.createIndex('registrations_device').on('registrations').column('device_id').execute();
+
+        await db.schema
+          .createTable('license_transactions')
+          .addColumn('transaction_hash', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.user_id'))
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('software_id', 'text', (c) => c.notNull())
+          .addColumn('copy_id', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('redeemed_at', 'text')
+          .execute();
+
+        await db.schema
+          .createTable('licenses')
+          .addColumn('jti', 'text', (c) => c.primaryKey())
+          .addColumn('copy_id', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.user_id'))
+          .addColumn('software_id', 'text', (c) => c.notNull())
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('issued_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('revoked_at', 'text')
+          .execute();
+        await db.schema
+          .createIndex('licenses_holder')
+          .on('licenses')
+          .columns(['user_id', 'software_id', 'device_id'])
+          .execute();
+
+        await db.schema
+          .createTable('transfers')
+          .addColumn('transfer_id', 'text', (c) => c.primaryKey())
+          .addColumn('copy_id', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.user_id'))
+          .addColumn('software_id', 'text', (c) => c.notNull())
+          .addColumn('source_device_id', 'text', (c) => c.notNull())
+          .addColumn('destination_device_id', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('transfers_user').on('transfers').column('user_id').execute();
+
+        await db.schema
+          .createTable('idempotency_keys')
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('idempotency_key', 'text', (c) => c.notNull())
+          .addColumn('request_hash', 'text', (c) => c.notNull())
+          .addColumn('status_code', 'integer', (c) => c.notNull())
+          .addColumn('response_body', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('idempotency_keys_pk', ['user_id', 'scope', 'idempotency_key'])
+          .execute();
+
+        await db.schema
+          .createTable('audit_events')
+          .addColumn('event_id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text')
+          .addColumn('software_id', 'text')
+          .addColumn('device_id', 'text')
+          .addColumn('copy_id', 'text')
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('rate_limits')
+          .addColumn('bucket', 'text', (c) => c.primaryKey())
+          .addColumn('window_start', 'text', (c) => c.notNull())
+          .addColumn('hits', 'integer', (c) => c.notNull())
+          .execute();
+
+        // The audit log is append-only: the database itself refuses to rewrite history.
+        if (dialect === 'sqlite') {
+          await sql`CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+            BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END`.execute(db);
+          await sql`CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+            BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END`.execute(db);
+        } else {
+          await sql`CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'audit events are append-only'; END $$`.execute(db);
+          await sql`CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+            FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()`.execute(db);
+        }
+      },
+    },
+  };
+}
+
+export class CodeMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations(this.dialect);
+  }
+}

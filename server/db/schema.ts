@@ -1,0 +1,152 @@
+/**
+ * The registry database as Kysely sees it. Times are ISO 8601 UTC strings in every
+ * dialect (they sort correctly as text), booleans are absent, and money is integer
+ * cents: the same rows read the same on SQLite and PostgreSQL.
+ */
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface UsersTable {
+  user_id: string;
+  email: string;
+  display_name: string;
+  /** null for a provisioned account that has not been given a password yet. */
+  password_hash: string | null;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface DevicesTable {
+  device_id: string;
+  user_id: string;
+  name: string;
+  platform: string;
+  enrolled_at: string;
+}
+
+export interface SoftwareTable {
+  software_id: string;
+  name: string;
+  summary: string;
+  price_cents: number;
+  currency: string;
+  created_at: string;
+}
+
+export interface ReleasesTable {
+  software_id: string;
+  version: string;
+  sha256: string;
+  size_bytes: number;
+  entry: string;
+  published_at: string;
+}
+
+export interface PurchasesTable {
+  purchase_id: string;
+  user_id: string;
+  software_id: string;
+  device_id: string;
+  copy_id: string;
+  price_cents: number;
+  currency: string;
+  created_at: string;
+}
+
+/** The "registered information": which device each purchased copy lives on. */
+export interface RegistrationsTable {
+  copy_id: string;
+  user_id: string;
+  software_id: string;
+  device_id: string;
+  registered_at: string;
+}
+
+export interface LicenseTransactionsTable {
+  transaction_hash: string;
+  user_id: string;
+  device_id: string;
+  software_id: string;
+  copy_id: string;
+  created_at: string;
+  expires_at: string;
+  redeemed_at: string | null;
+}
+
+export interface LicensesTable {
+  jti: string;
+  copy_id: string;
+  user_id: string;
+  software_id: string;
+  device_id: string;
+  issued_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface TransfersTable {
+  transfer_id: string;
+  copy_id: string;
+  user_id: string;
+  software_id: string;
+  source_device_id: string;
+  destination_device_id: string;
+  created_at: string;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string;
+  scope: string;
+  idempotency_key: string;
+  request_hash: string;
+  status_code: number;
+  response_body: string;
+  created_at: string;
+}
+
+export interface AuditEventsTable {
+  event_id: Generated<number>;
+  type: string;
+  user_id: string | null;
+  software_id: string | null;
+  device_id: string | null;
+  copy_id: string | null;
+  data: string;
+  created_at: string;
+}
+
+export interface RateLimitsTable {
+  bucket: string;
+  window_start: string;
+  hits: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  devices: DevicesTable;
+  software: SoftwareTable;
+  releases: ReleasesTable;
+  purchases: PurchasesTable;
+  registrations: RegistrationsTable;
+  license_transactions: LicenseTransactionsTable;
+  licenses: LicensesTable;
+  transfers: TransfersTable;
+  idempotency_keys: IdempotencyKeysTable;
+  audit_events: AuditEventsTable;
+  rate_limits: RateLimitsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type DeviceRow = Selectable<DevicesTable>;
+export type SoftwareRow = Selectable<SoftwareTable>;
+export type ReleaseRow = Selectable<ReleasesTable>;
+export type RegistrationRow = Selectable<RegistrationsTable>;
+export type NewAuditEvent = Omit<Insertable<AuditEventsTable>, 'event_id' | 'created_at' | 'data'> & {
+  data?: Record<string, unknown>;
+};

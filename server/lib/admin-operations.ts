@@ -1,0 +1,169 @@
+/**
+ * The retailer's side of the registry: provisioning users with their devices, adding
+ * software and publishing releases. Used by the admin routes and by `--seed-demo`,
+ * so the demo catalog goes through exactly the checks an upload does.
+ */
+import type { z } from 'zod';
+import type { CreateSoftwareBody, ProvisionBody, Release } from '../../shared/api.ts';
+import type { ProviderContext } from '../context.ts';
+import { inTransaction, isUniqueViolation } from '../db/database.ts';
+import type { DeviceRow, SoftwareRow, UserRow } from '../db/schema.ts';
+import { normaliseEmail } from '../routes/accounts.ts';
+import { recordEvent } from './audit.ts';
+import { inspectPackage } from './package-inspector.ts';
+import { hashPassword } from './passwords.ts';
+import { problem } from './problem.ts';
+import { newId } from './secrets.ts';
+
+export async function provision(
+  ctx: ProviderContext,
+  input: z.infer<typeof ProvisionBody>,
+): Promise<{ user: UserRow; devices: DeviceRow[] }> {
+  const email = normaliseEmail(input.email);
+  const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
+  return inTransaction(ctx.registry, async (trx) => {
+    const now = ctx.now();
+    let user = await trx.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+    if (!user) {
+      user = {
+        user_id: newId('usr'),
+        email,
+        display_name: input.displayName,
+        password_hash: passwordHash ?? null,
+        created_at: now.toISOString(),
+      };
+      await trx.insertInto('users').values(user).execute();
+    } else if (passwordHash !== undefined) {
+      await trx
+        .updateTable('users')
+        .set({ password_hash: passwordHash })
+        .where('user_id', '=', user.user_id)
+        .execute();
+    }
+    for (const device of input.devices) {
+      const existing = await trx
+        .selectFrom('devices')
+        .selectAll()
+        .where('device_id', '=', device.deviceId)
+        .executeTakeFirst();
+      if (existing && existing.user_id !== user.user_id) {
+        throw problem(
+          'DEVICE_TAKEN',
+          `device ${device.deviceId.slice(0, 12)}… is enrolled to another account`,
+        );
+      }
+      if (existing) continue;
+      await trx
+        .insertInto('devices')
+        .values({
+          device_id: device.deviceId,
+          user_id: user.user_id,
+          name: device.name,
+          platform: device.platform,
+          enrolled_at: now.toISOString(),
+        })
+        .execute();
+      await recordEvent(
+        trx,
+        {
+          type: 'device.provisioned',
+          user_id: user.user_id,
+          device_id: device.deviceId,
+          data: { name: device.name, platform: device.platform },
+        },
+        now,
+      );
+    }
+    const devices = await trx
+      .selectFrom('devices')
+      .selectAll()
+      .where('user_id', '=', user.user_id)
+      .orderBy('enrolled_at')
+      .orderBy('device_id')
+      .execute();
+    return { user, devices };
+  });
+}
+
+export async function createSoftware(
+  ctx: ProviderContext,
+  input: z.infer<typeof CreateSoftwareBody>,
+): Promise<SoftwareRow> {
+  const now = ctx.now();
+  const row: SoftwareRow = {
+    software_id: input.softwareId,
+    name: input.name,
+    summary: input.summary,
+    price_cents: input.priceCents,
+    currency: input.currency,
+    created_at: now.toISOString(),
+  };
+  try {
+    await inTransaction(ctx.registry, async (trx) => {
+      await trx.insertInto('software').values(row).execute();
+      await recordEvent(
+        trx,
+        {
+          type: 'software.created',
+          software_id: row.software_id,
+          data: { name: row.name, priceCents: row.price_cents },
+        },
+        now,
+      );
+    });
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw problem('ALREADY_EXISTS', `software "${input.softwareId}" already exists`);
+    throw error;
+  }
+  return row;
+}
+
+export async function publishRelease(
+  ctx: ProviderContext,
+  softwareId: string,
+  archive: Buffer,
+): Promise<Release> {
+  const software = await ctx.registry.db
+    .selectFrom('software')
+    .select('software_id')
+    .where('software_id', '=', softwareId)
+    .executeTakeFirst();
+  if (!software)
+    throw problem('NOT_FOUND', `create software "${softwareId}" before publishing a release of it`);
+  const manifest = await inspectPackage(archive);
+  const { sha256, sizeBytes } = await ctx.artifacts.put(archive);
+  const now = ctx.now();
+  const release = {
+    software_id: softwareId,
+    version: manifest.version,
+    sha256,
+    size_bytes: sizeBytes,
+    entry: manifest.entry,
+    published_at: now.toISOString(),
+  };
+  try {
+    await inTransaction(ctx.registry, async (trx) => {
+      await trx.insertInto('releases').values(release).execute();
+      await recordEvent(
+        trx,
+        { type: 'release.published', software_id: softwareId, data: { version: release.version, sha256 } },
+        now,
+      );
+    });
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw problem(
+        'ALREADY_EXISTS',
+        `${softwareId} ${manifest.version} is already published; bump the version`,
+      );
+    throw error;
+  }
+  return {
+    version: release.version,
+    sha256,
+    sizeBytes,
+    entry: release.entry,
+    publishedAt: release.published_at,
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Ownership checks every route leans on (invariant 7): a device, a registration or a
+ * copy is only ever looked up together with the signed-in user's ID, so another
+ * user's rows are indistinguishable from rows that do not exist.
+ */
+import type { Kysely } from 'kysely';
+import type { Database, DeviceRow, RegistrationRow } from '../db/schema.ts';
+
+export function findOwnDevice(
+  db: Kysely<Database>,
+  userId: string,
+  deviceId: string,
+): Promise<DeviceRow | undefined> {
+  return db
+    .selectFrom('devices')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+export function findRegistration(
+  db: Kysely<Database>,
+  triple: { userId: string; softwareId: string; deviceId: string },
+): Promise<RegistrationRow | undefined> {
+  return db
+    .selectFrom('registrations')
+    .selectAll()
+    .where('user_id', '=', triple.userId)
+    .where('software_id', '=', triple.softwareId)
+    .where('device_id', '=', triple.deviceId)
+    .executeTakeFirst();
+}
+
+export function findCopy(
+  db: Kysely<Database>,
+  userId: string,
+  softwareId: string,
+): Promise<RegistrationRow | undefined> {
+  return db
+    .selectFrom('registrations')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('software_id', '=', softwareId)
+    .executeTakeFirst();
+}

@@ -1,0 +1,137 @@
+/** Admin: the retailer's provisioning, catalog publishing and the audit log. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  CreateSoftwareBody,
+  EventList,
+  EventsQuery,
+  ProvisionBody,
+  ProvisionResult,
+  ReleaseCreated,
+  SoftwareCreated,
+  SoftwareParams,
+} from '../../shared/api.ts';
+import type { ProviderContext } from '../context.ts';
+import { createSoftware, provision, publishRelease } from '../lib/admin-operations.ts';
+import { requireAdmin } from '../lib/auth.ts';
+import { toDevice, toUser } from '../lib/mappers.ts';
+import { adminAuth, problems } from './schema-helpers.ts';
+
+const PACKAGE_TYPES = ['application/gzip', 'application/x-gzip', 'application/octet-stream'];
+
+export const adminRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = async (app, { ctx }) => {
+  app.addHook('preHandler', requireAdmin(ctx));
+  app.addContentTypeParser(
+    PACKAGE_TYPES,
+    { parseAs: 'buffer', bodyLimit: ctx.settings.maxReleaseBytes },
+    (_request, body, done) => done(null, body),
+  );
+  const tags = ['admin'];
+  const security = adminAuth;
+
+  app.post(
+    '/v1/admin/provision',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Register a user and their device IDs (the retailer's job)",
+        body: ProvisionBody,
+        response: { 201: ProvisionResult, ...problems('UNAUTHENTICATED', 'DEVICE_TAKEN') },
+      },
+    },
+    async (request, reply) => {
+      const { user, devices } = await provision(ctx, request.body);
+      return reply.code(201).send({ user: toUser(user), devices: devices.map(toDevice) });
+    },
+  );
+
+  app.post(
+    '/v1/admin/software',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Add a program to the catalog (it is listed once it has a release)',
+        body: CreateSoftwareBody,
+        response: { 201: SoftwareCreated, ...problems('UNAUTHENTICATED', 'ALREADY_EXISTS') },
+      },
+    },
+    async (request, reply) => {
+      const row = await createSoftware(ctx, request.body);
+      return reply.code(201).send({
+        software: {
+          softwareId: row.software_id,
+          name: row.name,
+          summary: row.summary,
+          priceCents: row.price_cents,
+          currency: row.currency,
+          createdAt: row.created_at,
+        },
+      });
+    },
+  );
+
+  app.post(
+    '/v1/admin/software/:softwareId/releases',
+    {
+      bodyLimit: ctx.settings.maxReleaseBytes,
+      schema: {
+        tags,
+        security,
+        summary: 'Publish a release: the body is the .tar.gz, with keyport.json {version, entry} at its root',
+        consumes: ['application/gzip'],
+        params: SoftwareParams,
+        response: {
+          201: ReleaseCreated,
+          ...problems(
+            'UNAUTHENTICATED',
+            'NOT_FOUND',
+            'ALREADY_EXISTS',
+            'PAYLOAD_TOO_LARGE',
+            'UNSUPPORTED_MEDIA_TYPE',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const archive = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+      const release = await publishRelease(ctx, request.params.softwareId, archive);
+      return reply.code(201).send({ release });
+    },
+  );
+
+  app.get(
+    '/v1/admin/events',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'The audit log, oldest first, after an event ID',
+        querystring: EventsQuery,
+        response: { 200: EventList, ...problems('UNAUTHENTICATED') },
+      },
+    },
+    async (request) => {
+      const { after, limit } = request.query;
+      const rows = await ctx.registry.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('event_id', '>', after)
+        .orderBy('event_id')
+        .limit(limit)
+        .execute();
+      const events = rows.map((row) => ({
+        eventId: Number(row.event_id),
+        type: row.type,
+        userId: row.user_id,
+        softwareId: row.software_id,
+        deviceId: row.device_id,
+        copyId: row.copy_id,
+        data: JSON.parse(row.data) as Record<string, unknown>,
+        createdAt: row.created_at,
+      }));
+      return { events, nextAfter: events.at(-1)?.eventId ?? after };
+    },
+  );
+};

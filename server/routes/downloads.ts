@@ -1,0 +1,106 @@
+/**
+ * Serving the installation file (S22/S32) to a device the program is registered to.
+ * Supports single `Range` requests (with `If-Range` on the ETag) so an interrupted
+ * download resumes, and announces the SHA-256 so the app can verify what it got.
+ */
+import { createReadStream } from 'node:fs';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { DownloadQuery, SoftwareParams } from '../../shared/api.ts';
+import type { ProviderContext } from '../context.ts';
+import { currentUser, requireUser } from '../lib/auth.ts';
+import { findListedSoftware } from '../lib/catalog-queries.ts';
+import { findRegistration } from '../lib/ownership.ts';
+import { problem } from '../lib/problem.ts';
+import { bearerAuth, problems } from './schema-helpers.ts';
+
+/** The byte range asked for, `undefined` for the whole file, or `null` if unsatisfiable. */
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | null | undefined {
+  if (!header) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match) return undefined; // multi-range or another unit: serve the whole file (RFC 9110 allows it)
+  const [, from = '', to = ''] = match;
+  if (from === '' && to === '') return undefined;
+  let start: number;
+  let end: number;
+  if (from === '') {
+    const suffix = Number(to);
+    if (suffix === 0) return null;
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(from);
+    end = to === '' ? size - 1 : Math.min(Number(to), size - 1);
+  }
+  if (start >= size || start > end) return null;
+  return { start, end };
+}
+
+export const downloadRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = async (app, { ctx }) => {
+  app.get(
+    '/v1/downloads/:softwareId',
+    {
+      preHandler: requireUser(ctx),
+      schema: {
+        tags: ['downloads'],
+        security: bearerAuth,
+        summary: 'Download the newest release (.tar.gz) to a device it is registered to',
+        description:
+          'Supports Range/If-Range. X-Checksum-SHA256 (hex) and Digest (sha-256, base64) name the bytes.',
+        params: SoftwareParams,
+        querystring: DownloadQuery,
+        response: problems('UNAUTHENTICATED', 'NOT_REGISTERED', 'RANGE_NOT_SATISFIABLE'),
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const { softwareId } = request.params;
+      const { deviceId } = request.query;
+      const registration = await findRegistration(ctx.registry.db, {
+        userId: user.user_id,
+        softwareId,
+        deviceId,
+      });
+      if (!registration) {
+        throw problem(
+          'NOT_REGISTERED',
+          `${softwareId} is not registered to that device; buy it or move it there first`,
+        );
+      }
+      const release = await findListedSoftware(ctx.registry.db, softwareId);
+      if (!release) throw problem('NOT_FOUND', `${softwareId} has no published release`);
+
+      const size = Number(release.size_bytes);
+      const etag = `"${release.sha256}"`;
+      const ifRange = request.headers['if-range'];
+      const rangeHeader = ifRange === undefined || ifRange === etag ? request.headers.range : undefined;
+      const range = parseRange(rangeHeader, size);
+      if (range === null) {
+        throw problem('RANGE_NOT_SATISFIABLE', `the file is ${size} bytes long`, {
+          'content-range': `bytes */${size}`,
+        });
+      }
+      reply
+        .header('content-type', 'application/gzip')
+        .header('accept-ranges', 'bytes')
+        .header('etag', etag)
+        .header('cache-control', 'private, no-store')
+        .header('x-checksum-sha256', release.sha256)
+        .header('digest', `sha-256=${Buffer.from(release.sha256, 'hex').toString('base64')}`)
+        .header('x-keyport-version', release.version)
+        .header('content-disposition', `attachment; filename="${softwareId}-${release.version}.tar.gz"`);
+      const file = ctx.artifacts.pathOf(release.sha256);
+      if (range) {
+        reply
+          .code(206)
+          .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
+          .header('content-length', range.end - range.start + 1);
+        return reply.send(createReadStream(file, { start: range.start, end: range.end }));
+      }
+      reply.header('content-length', size);
+      return reply.send(createReadStream(file));
+    },
+  );
+};

@@ -1,0 +1,239 @@
+/**
+ * The HTTP API v1 contract (DESIGN §3) as zod schemas. The provider validates and
+ * serialises with these, the OpenAPI document at /docs is generated from them, and the
+ * app's provider client parses responses with them: one definition, three uses.
+ *
+ * Request bodies are strict (unknown fields are a VALIDATION error) and every string
+ * has a maximum length, so nothing a client sends can make the provider store junk.
+ */
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.ts';
+
+// ── identifiers ──────────────────────────────────────────────────────────────
+export const DeviceId = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'a device ID is 64 lowercase hex characters (an HMAC-SHA256)')
+  .describe('HMAC-SHA256 of the device hardware identifiers, 64 lowercase hex characters');
+export const SoftwareId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'a software ID is a slug: lowercase letters, digits and dashes')
+  .describe('slug, [a-z0-9][a-z0-9-]{1,62}');
+export const OpaqueId = z.string().min(1).max(100);
+export const Timestamp = z.string().describe('ISO 8601 UTC');
+export const Email = z.email().max(254);
+export const Password = z.string().min(8, 'a password has at least 8 characters').max(200);
+export const DisplayName = z.string().trim().min(1).max(100);
+export const DeviceName = z.string().trim().min(1).max(100);
+export const Platform = z.string().trim().min(1).max(40).describe('linux, win32, darwin, …');
+export const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 currency code such as USD');
+export const PriceCents = z.number().int().min(0).max(100_000_000);
+export const Version = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[0-9A-Za-z.+-]+$/, 'a version such as 1.2.0');
+
+// ── problems ─────────────────────────────────────────────────────────────────
+export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES]);
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    code: ErrorCodeSchema,
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .describe('RFC 9457 problem details');
+export type Problem = z.infer<typeof Problem>;
+
+// ── accounts and sessions ────────────────────────────────────────────────────
+export const User = z.object({
+  userId: OpaqueId,
+  email: Email,
+  displayName: z.string(),
+  createdAt: Timestamp,
+});
+export type User = z.infer<typeof User>;
+
+export const CreateAccountBody = z.strictObject({
+  email: Email,
+  password: Password,
+  displayName: DisplayName,
+});
+export const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(200) });
+export const SessionResult = z.object({ user: User, token: z.string() });
+export const MeResult = z.object({ user: User });
+
+// ── devices ──────────────────────────────────────────────────────────────────
+export const Device = z.object({
+  deviceId: DeviceId,
+  name: z.string(),
+  platform: z.string(),
+  enrolledAt: Timestamp,
+});
+export type Device = z.infer<typeof Device>;
+export const EnrolDeviceBody = z.strictObject({ deviceId: DeviceId, name: DeviceName, platform: Platform });
+export const RenameDeviceBody = z.strictObject({ name: DeviceName });
+export const DeviceParams = z.strictObject({ deviceId: DeviceId });
+export const DeviceResult = z.object({ device: Device });
+export const DeviceList = z.object({ devices: z.array(Device) });
+
+// ── catalog ──────────────────────────────────────────────────────────────────
+export const CatalogItem = z.object({
+  softwareId: SoftwareId,
+  name: z.string(),
+  summary: z.string(),
+  priceCents: PriceCents,
+  currency: Currency,
+  version: z.string(),
+  sizeBytes: z.number().int(),
+});
+export type CatalogItem = z.infer<typeof CatalogItem>;
+export const CatalogQuery = z.strictObject({
+  q: z.string().max(100).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const CatalogPage = z.object({ items: z.array(CatalogItem), nextCursor: z.string().nullable() });
+export const Release = z.object({
+  version: z.string(),
+  sha256: z.string(),
+  sizeBytes: z.number().int(),
+  entry: z.string(),
+  publishedAt: Timestamp,
+});
+export type Release = z.infer<typeof Release>;
+export const SoftwareDetail = CatalogItem.extend({ releases: z.array(Release) });
+export type SoftwareDetail = z.infer<typeof SoftwareDetail>;
+export const SoftwareParams = z.strictObject({ softwareId: SoftwareId });
+export const SoftwareResult = z.object({ software: SoftwareDetail });
+
+// ── purchases and registrations ──────────────────────────────────────────────
+export const PurchaseBody = z.strictObject({ softwareId: SoftwareId, deviceId: DeviceId });
+export const Purchase = z.object({
+  purchaseId: OpaqueId,
+  softwareId: SoftwareId,
+  deviceId: DeviceId,
+  copyId: OpaqueId,
+  priceCents: PriceCents,
+  currency: Currency,
+  createdAt: Timestamp,
+});
+export type Purchase = z.infer<typeof Purchase>;
+export const PurchaseResult = z.object({ purchase: Purchase });
+export const Registration = z.object({
+  copyId: OpaqueId,
+  softwareId: SoftwareId,
+  deviceId: DeviceId,
+  registeredAt: Timestamp,
+});
+export type Registration = z.infer<typeof Registration>;
+export const RegistrationList = z.object({ registrations: z.array(Registration) });
+
+// ── downloads ────────────────────────────────────────────────────────────────
+export const DownloadQuery = z.strictObject({ deviceId: DeviceId });
+
+// ── licenses ─────────────────────────────────────────────────────────────────
+export const LicenseRequestBody = z.strictObject({ softwareId: SoftwareId, deviceId: DeviceId });
+export const LicenseRequestResult = z.object({ transactionId: z.string(), expiresAt: Timestamp });
+export const RedeemBody = z.strictObject({ transactionId: z.string().min(1).max(200), deviceId: DeviceId });
+export const LicenseClaims = z.object({
+  iss: z.string(),
+  sub: z.string().describe('copy ID'),
+  sw: SoftwareId,
+  usr: z.string(),
+  dev: DeviceId,
+  iat: z.number().int(),
+  exp: z.number().int(),
+  jti: z.string(),
+});
+export type LicenseClaims = z.infer<typeof LicenseClaims>;
+export const LicenseResult = z.object({ licenseKey: z.string(), claims: LicenseClaims });
+export const RefreshBody = LicenseRequestBody;
+export const Jwks = z.object({
+  keys: z.array(
+    z.object({
+      kty: z.string(),
+      crv: z.string(),
+      x: z.string(),
+      kid: z.string(),
+      alg: z.string(),
+      use: z.string(),
+    }),
+  ),
+});
+
+// ── transfers ────────────────────────────────────────────────────────────────
+export const TransferBody = z.strictObject({
+  softwareId: SoftwareId,
+  sourceDeviceId: DeviceId,
+  destinationDeviceId: DeviceId,
+});
+export const Transfer = z.object({
+  transferId: OpaqueId,
+  copyId: OpaqueId,
+  softwareId: SoftwareId,
+  sourceDeviceId: DeviceId,
+  destinationDeviceId: DeviceId,
+  createdAt: Timestamp,
+});
+export type Transfer = z.infer<typeof Transfer>;
+export const TransferResult = z.object({ transfer: Transfer });
+export const TransferList = z.object({ transfers: z.array(Transfer) });
+
+/** `Idempotency-Key` on purchases and transfers: a retry returns the first result. */
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(8)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII')
+    .optional(),
+});
+
+// ── admin ────────────────────────────────────────────────────────────────────
+export const ProvisionBody = z.strictObject({
+  email: Email,
+  displayName: DisplayName,
+  password: Password.optional(),
+  devices: z.array(EnrolDeviceBody).max(100),
+});
+export const ProvisionResult = z.object({ user: User, devices: z.array(Device) });
+export const CreateSoftwareBody = z.strictObject({
+  softwareId: SoftwareId,
+  name: z.string().trim().min(1).max(100),
+  summary: z.string().trim().max(2000),
+  priceCents: PriceCents,
+  currency: Currency,
+});
+export const Software = CreateSoftwareBody.extend({ createdAt: Timestamp });
+export const SoftwareCreated = z.object({ software: Software });
+export const ReleaseCreated = z.object({ release: Release });
+export const AuditEvent = z.object({
+  eventId: z.number().int(),
+  type: z.string(),
+  userId: z.string().nullable(),
+  softwareId: z.string().nullable(),
+  deviceId: z.string().nullable(),
+  copyId: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()),
+  createdAt: Timestamp,
+});
+export type AuditEvent = z.infer<typeof AuditEvent>;
+export const EventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export const EventList = z.object({ events: z.array(AuditEvent), nextAfter: z.number().int() });
+
+// ── health ───────────────────────────────────────────────────────────────────
+export const Health = z.object({ status: z.string(), database: z.string().optional() });
+
+/** The manifest every release archive carries at its root as `keyport.json`. */
+export const PackageManifest = z.object({
+  version: Version,
+  entry: z.string().min(1).max(300),
+  name: z.string().max(100).optional(),
+});
+export type PackageManifest = z.infer<typeof PackageManifest>;

@@ -1,0 +1,47 @@
+/**
+ * Rules every `.tar.gz` package entry must follow, shared by the provider (which
+ * refuses to publish a package that breaks them) and the app's installer (which
+ * refuses to expand one): nothing may land, or point, outside the install folder.
+ */
+import path from 'node:path/posix';
+
+export type EntryKind = 'File' | 'Directory' | 'SymbolicLink' | 'Link' | string;
+
+export interface ArchiveEntry {
+  path: string;
+  type: EntryKind;
+  linkpath?: string;
+}
+
+const ALLOWED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
+
+/** The entry's path, normalised and relative to the package root, e.g. `bin/tool`. */
+export function normaliseEntryPath(entryPath: string): string {
+  return path.normalize(entryPath.replaceAll('\\', '/')).replace(/^\.\//, '').replace(/\/$/, '');
+}
+
+/** Why this entry is unsafe, or null when it is fine. */
+export function unsafeEntryReason(entry: ArchiveEntry): string | null {
+  const raw = entry.path.replaceAll('\\', '/');
+  if (!ALLOWED_TYPES.has(entry.type)) return `${entry.path}: ${entry.type} entries are not allowed`;
+  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) return `${entry.path}: absolute paths are not allowed`;
+  if (raw.split('/').includes('..')) return `${entry.path}: ".." is not allowed in paths`;
+  if (raw.includes('\0')) return `${entry.path}: NUL in path`;
+  const own = normaliseEntryPath(raw);
+  if (own === '' || own === '.') return null;
+  if (entry.type === 'SymbolicLink' || entry.type === 'Link') {
+    const target = (entry.linkpath ?? '').replaceAll('\\', '/');
+    if (target === '' || target.startsWith('/') || /^[A-Za-z]:/.test(target)) {
+      return `${entry.path}: link to an absolute path (${target || 'empty'}) is not allowed`;
+    }
+    // Symlink targets are relative to the link's folder; hard-link targets to the root.
+    const resolved =
+      entry.type === 'SymbolicLink'
+        ? path.normalize(path.join(path.dirname(own), target))
+        : path.normalize(target);
+    if (resolved === '..' || resolved.startsWith('../')) {
+      return `${entry.path}: link pointing outside the package (${target}) is not allowed`;
+    }
+  }
+  return null;
+}
