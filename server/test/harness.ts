@@ -62,7 +62,11 @@ export async function startProvider(
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
 
-  async function api<T>(method: string, route: string, request: RequestOptions = {}): Promise<ApiResponse<T>> {
+  async function api<T>(
+    method: string,
+    route: string,
+    request: RequestOptions = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...request.headers };
     if (request.token) headers.authorization = `Bearer ${request.token}`;
     let body: string | Buffer | undefined;
@@ -101,14 +105,20 @@ let users = 0;
 export async function createUser(provider: TestProvider, name = `user${++users}`) {
   const email = `${name}-${randomBytes(4).toString('hex')}@example.test`;
   const password = `pw-${randomBytes(8).toString('hex')}`;
-  const response = await provider.api('POST', '/v1/accounts', { body: { email, password, displayName: name } });
-  if (response.status !== 201) throw new Error(`createUser: ${response.status} ${JSON.stringify(response.body)}`);
+  const response = await provider.api('POST', '/v1/accounts', {
+    body: { email, password, displayName: name },
+  });
+  if (response.status !== 201)
+    throw new Error(`createUser: ${response.status} ${JSON.stringify(response.body)}`);
   return { email, password, token: response.body.token as string, user: response.body.user };
 }
 
 export async function enrol(provider: TestProvider, token: string, name = 'Laptop'): Promise<string> {
   const deviceId = randomDeviceId();
-  const response = await provider.api('POST', '/v1/devices', { token, body: { deviceId, name, platform: 'linux' } });
+  const response = await provider.api('POST', '/v1/devices', {
+    token,
+    body: { deviceId, name, platform: 'linux' },
+  });
   if (response.status !== 201) throw new Error(`enrol: ${response.status} ${JSON.stringify(response.body)}`);
   return deviceId;
 }
@@ -138,27 +148,39 @@ export async function publishSoftware(
       currency: 'USD',
     },
   });
-  if (created.status !== 201) throw new Error(`publishSoftware: ${created.status} ${JSON.stringify(created.body)}`);
+  if (created.status !== 201)
+    throw new Error(`publishSoftware: ${created.status} ${JSON.stringify(created.body)}`);
   const archive = options.archive ?? (await smallPackage());
   const release = await provider.api('POST', `/v1/admin/software/${softwareId}/releases`, {
     token: provider.adminToken,
     rawBody: archive,
     headers: { 'content-type': 'application/gzip' },
   });
-  if (release.status !== 201) throw new Error(`publishRelease: ${release.status} ${JSON.stringify(release.body)}`);
+  if (release.status !== 201)
+    throw new Error(`publishRelease: ${release.status} ${JSON.stringify(release.body)}`);
   return { sha256: release.body.release.sha256, archive };
 }
 
 /** Buy, then request and redeem a license; returns the license response body. */
-export async function buyAndLicense(provider: TestProvider, token: string, softwareId: string, deviceId: string) {
+export async function buyAndLicense(
+  provider: TestProvider,
+  token: string,
+  softwareId: string,
+  deviceId: string,
+) {
   const purchase = await provider.api('POST', '/v1/purchases', { token, body: { softwareId, deviceId } });
-  if (purchase.status !== 201) throw new Error(`purchase: ${purchase.status} ${JSON.stringify(purchase.body)}`);
+  if (purchase.status !== 201)
+    throw new Error(`purchase: ${purchase.status} ${JSON.stringify(purchase.body)}`);
   return license(provider, token, softwareId, deviceId);
 }
 
 export async function license(provider: TestProvider, token: string, softwareId: string, deviceId: string) {
-  const requested = await provider.api('POST', '/v1/licenses/requests', { token, body: { softwareId, deviceId } });
-  if (requested.status !== 201) throw new Error(`license request: ${requested.status} ${JSON.stringify(requested.body)}`);
+  const requested = await provider.api('POST', '/v1/licenses/requests', {
+    token,
+    body: { softwareId, deviceId },
+  });
+  if (requested.status !== 201)
+    throw new Error(`license request: ${requested.status} ${JSON.stringify(requested.body)}`);
   const redeemed = await provider.api('POST', '/v1/licenses/redeem', {
     token,
     body: { transactionId: requested.body.transactionId, deviceId },

@@ -37,21 +37,35 @@ describe('original scenario: buy on one device, move it to another', () => {
       },
     });
     expect(provisioned.status).toBe(201);
-    expect(provisioned.body.devices.map((d: { deviceId: string }) => d.deviceId).sort()).toEqual([device1, device2].sort());
+    expect(provisioned.body.devices.map((d: { deviceId: string }) => d.deviceId).sort()).toEqual(
+      [device1, device2].sort(),
+    );
 
-    const session = await api('POST', '/v1/sessions', { body: { email: 'ada@example.test', password: 'correct horse battery' } });
+    const session = await api('POST', '/v1/sessions', {
+      body: { email: 'ada@example.test', password: 'correct horse battery' },
+    });
     expect(session.status).toBe(201);
     const token: string = session.body.token;
 
     // S31/S21/S22: purchase on device 1.
-    const purchase = await api('POST', '/v1/purchases', { token, body: { softwareId: 'photo-studio', deviceId: device1 } });
+    const purchase = await api('POST', '/v1/purchases', {
+      token,
+      body: { softwareId: 'photo-studio', deviceId: device1 },
+    });
     expect(purchase.status).toBe(201);
-    expect(purchase.body.purchase).toMatchObject({ softwareId: 'photo-studio', deviceId: device1, priceCents: 2999, currency: 'USD' });
+    expect(purchase.body.purchase).toMatchObject({
+      softwareId: 'photo-studio',
+      deviceId: device1,
+      priceCents: 2999,
+      currency: 'USD',
+    });
 
     // S32: download and check the SHA-256 against the header and the catalog.
     const download = await api('GET', `/v1/downloads/photo-studio?deviceId=${device1}`, { token });
     expect(download.status).toBe(200);
-    const digest = createHash('sha256').update(download.body as Buffer).digest('hex');
+    const digest = createHash('sha256')
+      .update(download.body as Buffer)
+      .digest('hex');
     expect(digest).toBe(published.sha256);
     expect(download.headers.get('x-checksum-sha256')).toBe(digest);
     expect(download.headers.get('digest')).toBe(`sha-256=${Buffer.from(digest, 'hex').toString('base64')}`);
@@ -59,8 +73,17 @@ describe('original scenario: buy on one device, move it to another', () => {
     // S33–S37: transaction ID handshake, then verify the key against the JWKS.
     const jwks = (await api('GET', '/v1/licenses/jwks')).body;
     const first = await license(provider, token, 'photo-studio', device1);
-    const claims = await verifyLicense(first.licenseKey, jwks, { softwareId: 'photo-studio', deviceId: device1, issuer: 'keyport' });
-    expect(claims).toMatchObject({ sw: 'photo-studio', dev: device1, usr: provisioned.body.user.userId, sub: purchase.body.purchase.copyId });
+    const claims = await verifyLicense(first.licenseKey, jwks, {
+      softwareId: 'photo-studio',
+      deviceId: device1,
+      issuer: 'keyport',
+    });
+    expect(claims).toMatchObject({
+      sw: 'photo-studio',
+      dev: device1,
+      usr: provisioned.body.user.userId,
+      sub: purchase.body.purchase.copyId,
+    });
     expect(claims.exp - claims.iat).toBe(30 * 24 * 3600);
 
     // S81–S97: transfer to device 2 in one step, no new charge.
@@ -69,27 +92,42 @@ describe('original scenario: buy on one device, move it to another', () => {
       body: { softwareId: 'photo-studio', sourceDeviceId: device1, destinationDeviceId: device2 },
     });
     expect(transfer.status).toBe(201);
-    expect(transfer.body.transfer).toMatchObject({ copyId: claims.sub, sourceDeviceId: device1, destinationDeviceId: device2 });
+    expect(transfer.body.transfer).toMatchObject({
+      copyId: claims.sub,
+      sourceDeviceId: device1,
+      destinationDeviceId: device2,
+    });
 
     // Device 2 downloads and licenses it.
     const download2 = await api('GET', `/v1/downloads/photo-studio?deviceId=${device2}`, { token });
     expect(download2.status).toBe(200);
     const second = await license(provider, token, 'photo-studio', device2);
-    await expect(verifyLicense(second.licenseKey, jwks, { deviceId: device2 })).resolves.toMatchObject({ sub: claims.sub });
+    await expect(verifyLicense(second.licenseKey, jwks, { deviceId: device2 })).resolves.toMatchObject({
+      sub: claims.sub,
+    });
 
     // Device 1: refresh refused as revoked, new requests and downloads refused.
-    const refresh = await api('POST', '/v1/licenses/refresh', { token, body: { softwareId: 'photo-studio', deviceId: device1 } });
+    const refresh = await api('POST', '/v1/licenses/refresh', {
+      token,
+      body: { softwareId: 'photo-studio', deviceId: device1 },
+    });
     expect(refresh.status).toBe(403);
     expect(refresh.body.code).toBe('LICENSE_REVOKED');
     expect(refresh.headers.get('content-type')).toContain('application/problem+json');
-    const request1 = await api('POST', '/v1/licenses/requests', { token, body: { softwareId: 'photo-studio', deviceId: device1 } });
+    const request1 = await api('POST', '/v1/licenses/requests', {
+      token,
+      body: { softwareId: 'photo-studio', deviceId: device1 },
+    });
     expect(request1.status).toBe(403);
     expect(request1.body.code).toBe('NOT_REGISTERED');
     const download1 = await api('GET', `/v1/downloads/photo-studio?deviceId=${device1}`, { token });
     expect(download1.body.code).toBe('NOT_REGISTERED');
 
     // Device 2 can still refresh its lease.
-    const refresh2 = await api('POST', '/v1/licenses/refresh', { token, body: { softwareId: 'photo-studio', deviceId: device2 } });
+    const refresh2 = await api('POST', '/v1/licenses/refresh', {
+      token,
+      body: { softwareId: 'photo-studio', deviceId: device2 },
+    });
     expect(refresh2.status).toBe(200);
 
     // The registered information shows the copy on device 2 only; one charge in all.
