@@ -2,6 +2,9 @@
  * Who is asking. `requireUser` resolves a session bearer token (stored hashed, with an
  * expiry) to a user; `requireAdmin` checks the admin token in constant time. Both
  * answer 401 UNAUTHENTICATED with a WWW-Authenticate header when they cannot.
+ * Routes run them as `onRequest` hooks, before the body is even read, so an
+ * anonymous caller learns nothing from validation errors and cannot make us parse
+ * large uploads.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderContext } from '../context.ts';

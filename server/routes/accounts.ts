@@ -97,7 +97,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = as
   app.delete(
     '/v1/sessions/current',
     {
-      preHandler: requireUser(ctx),
+      onRequest: requireUser(ctx),
       schema: {
         tags: ['accounts'],
         summary: 'Sign out (ends this session token)',
@@ -114,7 +114,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = as
   app.get(
     '/v1/me',
     {
-      preHandler: requireUser(ctx),
+      onRequest: requireUser(ctx),
       schema: {
         tags: ['accounts'],
         summary: 'The signed-in user',

@@ -19,7 +19,7 @@ import { adminAuth, problems } from './schema-helpers.ts';
 const PACKAGE_TYPES = ['application/gzip', 'application/x-gzip', 'application/octet-stream'];
 
 export const adminRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = async (app, { ctx }) => {
-  app.addHook('preHandler', requireAdmin(ctx));
+  app.addHook('onRequest', requireAdmin(ctx));
   app.addContentTypeParser(
     PACKAGE_TYPES,
     { parseAs: 'buffer', bodyLimit: ctx.settings.maxReleaseBytes },

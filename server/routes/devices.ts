@@ -16,7 +16,7 @@ import { problem } from '../lib/problem.ts';
 import { bearerAuth, NoContent, problems } from './schema-helpers.ts';
 
 export const deviceRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = async (app, { ctx }) => {
-  app.addHook('preHandler', requireUser(ctx));
+  app.addHook('onRequest', requireUser(ctx));
   const tags = ['devices'];
   const security = bearerAuth;
 

@@ -42,7 +42,7 @@ export const downloadRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = a
   app.get(
     '/v1/downloads/:softwareId',
     {
-      preHandler: requireUser(ctx),
+      onRequest: requireUser(ctx),
       schema: {
         tags: ['downloads'],
         security: bearerAuth,

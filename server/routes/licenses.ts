@@ -77,7 +77,7 @@ export const licenseRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = as
   app.post(
     '/v1/licenses/requests',
     {
-      preHandler: requireUser(ctx),
+      onRequest: requireUser(ctx),
       schema: {
         tags,
         security,
@@ -118,7 +118,7 @@ export const licenseRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = as
   app.post(
     '/v1/licenses/redeem',
     {
-      preHandler: requireUser(ctx),
+      onRequest: requireUser(ctx),
       schema: {
         tags,
         security,
@@ -191,7 +191,7 @@ export const licenseRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = as
   app.post(
     '/v1/licenses/refresh',
     {
-      preHandler: requireUser(ctx),
+      onRequest: requireUser(ctx),
       schema: {
         tags,
         security,

@@ -18,7 +18,7 @@ import { newId } from '../lib/secrets.ts';
 import { bearerAuth, problems } from './schema-helpers.ts';
 
 export const transferRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = async (app, { ctx }) => {
-  app.addHook('preHandler', requireUser(ctx));
+  app.addHook('onRequest', requireUser(ctx));
   const tags = ['transfers'];
   const security = bearerAuth;
 
