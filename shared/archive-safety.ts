@@ -45,3 +45,46 @@ export function unsafeEntryReason(entry: ArchiveEntry): string | null {
   }
   return null;
 }
+
+/**
+ * Why the archive's links, taken together, are unsafe, or null when they are fine.
+ * Entry by entry a symlink may point inside (`lib -> .`), yet a later entry can climb
+ * out through it (`lib/up -> ..` then `lib/up/x`), and a hard link to a symlink copies
+ * that symlink into a folder where its target means something else. So no entry path
+ * and no link target may pass through a symlink of the archive, and no hard link may
+ * name one. Call it with every entry once each has passed `unsafeEntryReason`.
+ */
+export function unsafeLinkReason(entries: ArchiveEntry[]): string | null {
+  const symlinks = new Set(
+    entries.filter((e) => e.type === 'SymbolicLink').map((e) => normaliseEntryPath(e.path)),
+  );
+  if (symlinks.size === 0) return null;
+  /** The first symlink a path walks through; its last part may be a symlink itself. */
+  const throughSymlink = (parts: string[]): string | undefined => {
+    const stack: string[] = [];
+    for (const [index, part] of parts.entries()) {
+      if (part === '' || part === '.') continue;
+      if (part === '..') stack.pop();
+      else stack.push(part);
+      const here = stack.join('/');
+      if (index < parts.length - 1 && symlinks.has(here)) return here;
+    }
+    return undefined;
+  };
+  for (const entry of entries) {
+    const own = normaliseEntryPath(entry.path);
+    const target = (entry.linkpath ?? '').replaceAll('\\', '/');
+    const via =
+      throughSymlink(own.split('/')) ??
+      (entry.type === 'SymbolicLink'
+        ? throughSymlink([...path.dirname(own).split('/'), ...target.split('/')])
+        : entry.type === 'Link'
+          ? throughSymlink(target.split('/'))
+          : undefined);
+    if (via !== undefined) return `${entry.path}: goes through the symlink ${via}, which is not allowed`;
+    if (entry.type === 'Link' && symlinks.has(normaliseEntryPath(target))) {
+      return `${entry.path}: hard link to the symlink ${target} is not allowed`;
+    }
+  }
+  return null;
+}

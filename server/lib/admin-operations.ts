@@ -132,6 +132,16 @@ export async function publishRelease(
   if (!software)
     throw problem('NOT_FOUND', `create software "${softwareId}" before publishing a release of it`);
   const manifest = await inspectPackage(archive);
+  const alreadyPublished = (version: string) =>
+    problem('ALREADY_EXISTS', `${softwareId} ${version} is already published; bump the version`);
+  // Refuse a duplicate before storing its bytes, so a refused upload leaves no file behind.
+  const existing = await ctx.registry.db
+    .selectFrom('releases')
+    .select('version')
+    .where('software_id', '=', softwareId)
+    .where('version', '=', manifest.version)
+    .executeTakeFirst();
+  if (existing) throw alreadyPublished(manifest.version);
   const { sha256, sizeBytes } = await ctx.artifacts.put(archive);
   const now = ctx.now();
   const release = {
@@ -152,11 +162,7 @@ export async function publishRelease(
       );
     });
   } catch (error) {
-    if (isUniqueViolation(error))
-      throw problem(
-        'ALREADY_EXISTS',
-        `${softwareId} ${manifest.version} is already published; bump the version`,
-      );
+    if (isUniqueViolation(error)) throw alreadyPublished(manifest.version);
     throw error;
   }
   return {

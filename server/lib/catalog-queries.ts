@@ -3,16 +3,24 @@ import { sql, type Kysely } from 'kysely';
 import type { CatalogItem } from '../../shared/api.ts';
 import type { Database, ReleaseRow, SoftwareRow } from '../db/schema.ts';
 
-/** Software joined with its newest release; software without a release is not for sale. */
+/**
+ * Software joined with its newest release; software without a release is not for sale.
+ * Exactly one release per program, even when two share a `published_at` (the same
+ * millisecond): ties go to the greater version string, the order in which
+ * GET /v1/catalog/:softwareId lists releases.
+ */
 export function listedSoftware(db: Kysely<Database>) {
   return db
     .selectFrom('software as s')
     .innerJoin('releases as r', 'r.software_id', 's.software_id')
-    .where('r.published_at', '=', (eb) =>
+    .where('r.version', '=', (eb) =>
       eb
         .selectFrom('releases as newest')
-        .select((inner) => inner.fn.max('newest.published_at').as('latest'))
-        .whereRef('newest.software_id', '=', 's.software_id'),
+        .select('newest.version')
+        .whereRef('newest.software_id', '=', 's.software_id')
+        .orderBy('newest.published_at', 'desc')
+        .orderBy('newest.version', 'desc')
+        .limit(1),
     )
     .select([
       's.software_id',

@@ -5,7 +5,12 @@
  */
 import { Parser, type ReadEntry } from 'tar';
 import { PackageManifest } from '../../shared/api.ts';
-import { normaliseEntryPath, unsafeEntryReason } from '../../shared/archive-safety.ts';
+import {
+  normaliseEntryPath,
+  unsafeEntryReason,
+  unsafeLinkReason,
+  type ArchiveEntry,
+} from '../../shared/archive-safety.ts';
 import { problem } from './problem.ts';
 
 const MANIFEST = 'keyport.json';
@@ -16,6 +21,7 @@ export async function inspectPackage(archive: Buffer): Promise<PackageManifest> 
     throw problem('VALIDATION', 'the release must be a .tar.gz (gzip) archive');
   }
   const files = new Set<string>();
+  const entries: ArchiveEntry[] = [];
   let manifestText: string | undefined;
   let unsafe: string | undefined;
 
@@ -23,8 +29,9 @@ export async function inspectPackage(archive: Buffer): Promise<PackageManifest> 
     const parser = new Parser({
       strict: true,
       onReadEntry: (entry: ReadEntry) => {
-        const reason = unsafeEntryReason({ path: entry.path, type: entry.type, linkpath: entry.linkpath });
-        unsafe ??= reason ?? undefined;
+        const described = { path: entry.path, type: entry.type, linkpath: entry.linkpath };
+        entries.push(described);
+        unsafe ??= unsafeEntryReason(described) ?? undefined;
         const name = normaliseEntryPath(entry.path);
         if (entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile')
           files.add(name);
@@ -48,6 +55,7 @@ export async function inspectPackage(archive: Buffer): Promise<PackageManifest> 
     );
   });
 
+  unsafe ??= unsafeLinkReason(entries) ?? undefined;
   if (unsafe) throw problem('VALIDATION', `unsafe archive entry: ${unsafe}`);
   if (files.size === 0) throw problem('VALIDATION', 'the archive holds no files');
   if (manifestText === undefined) throw problem('VALIDATION', `the archive has no ${MANIFEST} at its root`);

@@ -14,6 +14,7 @@ import type { ProviderContext } from '../context.ts';
 import { createSoftware, provision, publishRelease } from '../lib/admin-operations.ts';
 import { requireAdmin } from '../lib/auth.ts';
 import { toDevice, toUser } from '../lib/mappers.ts';
+import { problem } from '../lib/problem.ts';
 import { adminAuth, problems } from './schema-helpers.ts';
 
 const PACKAGE_TYPES = ['application/gzip', 'application/x-gzip', 'application/octet-stream'];
@@ -94,6 +95,14 @@ export const adminRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = asyn
       },
     },
     async (request, reply) => {
+      // Other bodies (JSON, text) have parsers of their own; a release is only ever gzip bytes.
+      const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (!PACKAGE_TYPES.includes(type)) {
+        throw problem(
+          'UNSUPPORTED_MEDIA_TYPE',
+          'send the .tar.gz as the body, with content-type application/gzip',
+        );
+      }
       const body = request.body;
       const archive = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
       const release = await publishRelease(ctx, request.params.softwareId, archive);

@@ -97,6 +97,7 @@ export const catalogRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = as
         .selectAll()
         .where('software_id', '=', row.software_id)
         .orderBy('published_at', 'desc')
+        .orderBy('version', 'desc')
         .execute();
       return {
         software: {

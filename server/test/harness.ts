@@ -21,6 +21,8 @@ export function testClock(start = Date.now()): TestClock {
   return { now: () => new Date(current), advance: (ms) => (current += ms) };
 }
 
+// Response bodies default to `any` on purpose: tests read fields of whatever JSON came back.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
@@ -33,6 +35,7 @@ export interface TestProvider {
   adminToken: string;
   dataDir: string;
   clock: TestClock;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   api<T = any>(method: string, route: string, options?: RequestOptions): Promise<ApiResponse<T>>;
   close(): Promise<void>;
 }
