@@ -33,6 +33,14 @@ export const Version = z
   .max(64)
   .regex(/^[0-9A-Za-z.+-]+$/, 'a version such as 1.2.0');
 
+/** A whole number in a query string: digits only (no `0x10`, `1e1` or blanks). */
+const QueryInteger = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,15}$/, 'a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
 // ── problems ─────────────────────────────────────────────────────────────────
 export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES]);
 export const Problem = z
@@ -93,7 +101,7 @@ export type CatalogItem = z.infer<typeof CatalogItem>;
 export const CatalogQuery = z.strictObject({
   q: z.string().max(100).optional(),
   cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: QueryInteger(1, 100).default(20),
 });
 export const CatalogPage = z.object({ items: z.array(CatalogItem), nextCursor: z.string().nullable() });
 export const Release = z.object({
@@ -222,8 +230,8 @@ export const AuditEvent = z.object({
 });
 export type AuditEvent = z.infer<typeof AuditEvent>;
 export const EventsQuery = z.strictObject({
-  after: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  after: QueryInteger(0, Number.MAX_SAFE_INTEGER).default(0),
+  limit: QueryInteger(1, 500).default(100),
 });
 export const EventList = z.object({ events: z.array(AuditEvent), nextAfter: z.number().int() });
 

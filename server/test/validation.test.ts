@@ -362,6 +362,10 @@ describe('params and query strings', () => {
       'NaN',
       'Infinity',
       '',
+      '0x10',
+      '1e1',
+      ' 5',
+      '0b11',
     ];
     for (const limit of catalogLimits) {
       const response = await provider.api('GET', `/v1/catalog?limit=${encodeURIComponent(limit)}`);
@@ -370,7 +374,16 @@ describe('params and query strings', () => {
     }
     const repeated = await provider.api('GET', '/v1/catalog?limit=1&limit=2');
     expectProblem(repeated, 400, 'VALIDATION');
-    for (const query of ['limit=-5', 'limit=501', 'after=-1', 'after=abc', 'after=1.5', 'limit=1e400']) {
+    for (const query of [
+      'limit=-5',
+      'limit=501',
+      'after=-1',
+      'after=abc',
+      'after=1.5',
+      'limit=1e400',
+      'after=',
+      'after=0x1',
+    ]) {
       const response = await provider.api('GET', `/v1/admin/events?${query}`, { token: provider.adminToken });
       expectProblem(response, 400, 'VALIDATION');
     }
