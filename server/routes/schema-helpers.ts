@@ -1,13 +1,15 @@
 /** Small helpers for route schemas: documented error responses and tags. */
 import { z } from 'zod';
 import { Problem } from '../../shared/api.ts';
-import { ERROR_CODES, type ErrorCode } from '../../shared/errors.ts';
+import { ERROR_CODES, PROBLEM_CONTENT_TYPE, type ErrorCode } from '../../shared/errors.ts';
 
 /**
  * Response schemas for the problems a route can answer with, grouped by status, so
  * /docs lists every documented error code next to the route that raises it.
  */
-export function problems(...codes: ErrorCode[]): Record<number, z.ZodType> {
+export function problems(
+  ...codes: ErrorCode[]
+): Record<number, { description: string; content: { [PROBLEM_CONTENT_TYPE]: { schema: z.ZodType } } }> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of ['VALIDATION', ...codes] as ErrorCode[]) {
     const status = ERROR_CODES[code].status;
@@ -16,7 +18,7 @@ export function problems(...codes: ErrorCode[]): Record<number, z.ZodType> {
   return Object.fromEntries(
     [...byStatus].map(([status, list]) => [
       status,
-      Problem.describe(`problem+json; code: ${list.join(', ')}`),
+      { description: `code: ${list.join(', ')}`, content: { [PROBLEM_CONTENT_TYPE]: { schema: Problem } } },
     ]),
   );
 }

@@ -107,7 +107,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 
 interface Operation {
   security?: Array<Record<string, unknown>>;
-  responses: Record<string, { description?: string }>;
+  responses: Record<string, { description?: string; content?: Record<string, unknown> }>;
 }
 
 describe('health and docs', () => {
@@ -194,6 +194,10 @@ describe('health and docs', () => {
           expect(description, `${route.method} ${route.path} → ${status} ${code}`).toMatch(
             new RegExp(`\\b${code}\\b`),
           );
+          const content = operation!.responses[String(status)]?.content ?? {};
+          expect(Object.keys(content), `${route.method} ${route.path} → ${status}`).toEqual([
+            'application/problem+json',
+          ]);
         }
       }
     });
