@@ -3,7 +3,7 @@
  * in-process (and listen on port 0 for real HTTP); `server/main.ts` calls it for
  * `npm run server`.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -15,7 +15,8 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { DEFAULT_SETTINGS, type ProviderContext, type ProviderSettings } from './context.ts';
-import { openSqlite, type RegistryDb } from './db/database.ts';
+import { openPostgres, openSqlite, type RegistryDb } from './db/database.ts';
+import { fileAdminToken, sharedAdminToken, type AdminToken } from './lib/admin-token.ts';
 import { ArtifactStore } from './lib/artifacts.ts';
 import { LicenseSigner } from './lib/license-signer.ts';
 import { installProblemHandlers } from './lib/problem.ts';
@@ -34,13 +35,23 @@ import { transferRoutes } from './routes/transfers.ts';
 export interface BuildOptions {
   /** Folder for the SQLite file, artifacts, keys and the generated admin token. */
   dataDir: string;
-  /** An already-open database (PostgreSQL, or a shared SQLite in tests). */
+  /** An already-open database (PostgreSQL, or a shared SQLite in tests); the caller closes it. */
   registry?: RegistryDb;
-  /** Admin token; defaults to KEYPORT_ADMIN_TOKEN, else one generated under dataDir. */
+  /** `postgres://…`: open PostgreSQL instead of the SQLite file under dataDir. */
+  databaseUrl?: string;
+  /**
+   * Where release packages are kept (default `<dataDir>/artifacts`). Instances behind
+   * one load balancer point this at one shared folder.
+   */
+  artifactsDir?: string;
+  /**
+   * Admin token; defaults to KEYPORT_ADMIN_TOKEN, else one generated once — under
+   * dataDir (SQLite), or by the first instance and shared through the database.
+   */
   adminToken?: string;
   settings?: SettingsOverrides;
-  /** Pino logger options, `false` to silence. */
-  logger?: FastifyServerOptions['logger'];
+  /** Pino logger options (secret redaction is always added), `false` to silence. */
+  logger?: false | PinoOptions;
   /** Clock, for tests of expiry. */
   now?: () => Date;
   rotateLicenseKey?: boolean;
@@ -50,7 +61,11 @@ export type SettingsOverrides = Partial<Omit<ProviderSettings, 'rateLimits'>> & 
   rateLimits?: Partial<ProviderSettings['rateLimits']>;
 };
 
-export type ProviderApp = FastifyInstance & { keyport: ProviderContext };
+export type ProviderApp = FastifyInstance & {
+  keyport: ProviderContext;
+  /** Where an operator finds the admin token (never the token itself). */
+  adminTokenLocation: string;
+};
 
 /**
  * Never log secrets: bearer tokens, passwords, license keys, transaction IDs. Fastify
@@ -70,17 +85,37 @@ export const LOG_REDACT_PATHS = [
   'transactionId',
 ];
 
-export async function resolveAdminToken(dataDir: string, explicit?: string): Promise<string> {
-  const configured = explicit ?? process.env.KEYPORT_ADMIN_TOKEN;
-  if (configured) return configured;
-  const file = path.join(dataDir, 'admin-token');
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch {
-    const token = newSecret('kpa');
-    await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' }).catch(async () => undefined);
-    return (await readFile(file, 'utf8')).trim();
+/**
+ * Signing keys and the admin token live where every instance sees them: in files
+ * under dataDir for SQLite (one machine), in the database for PostgreSQL (any number
+ * of instances on one database).
+ */
+async function openSecrets(
+  registry: RegistryDb,
+  options: BuildOptions,
+): Promise<{ signer: LicenseSigner; adminToken: AdminToken }> {
+  const rotate = options.rotateLicenseKey;
+  if (registry.dialect === 'postgres') {
+    return {
+      signer: await LicenseSigner.openShared(registry.db, { rotate }),
+      adminToken: await sharedAdminToken(registry.db, options.dataDir, options.adminToken),
+    };
   }
+  return {
+    signer: await LicenseSigner.open(path.join(options.dataDir, 'keys'), { rotate }),
+    adminToken: await fileAdminToken(options.dataDir, options.adminToken),
+  };
+}
+
+type PinoOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>;
+
+/** Whatever logger a caller asks for, secrets are redacted from it. */
+function withRedaction(logger: PinoOptions | undefined): PinoOptions {
+  return {
+    level: process.env.LOG_LEVEL ?? 'info',
+    ...logger,
+    redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+  };
 }
 
 export async function buildApp(options: BuildOptions): Promise<ProviderApp> {
@@ -91,32 +126,43 @@ export async function buildApp(options: BuildOptions): Promise<ProviderApp> {
     rateLimits: { ...DEFAULT_SETTINGS.rateLimits, ...options.settings?.rateLimits },
   };
   const now = options.now ?? (() => new Date());
-  const registry = options.registry ?? (await openSqlite(path.join(options.dataDir, 'keyport.sqlite')));
+  // The pool may report a dropped idle connection before the logger exists.
+  let logIdleConnectionError = (error: Error) => console.error(`database connection lost: ${error.message}`);
+  const registry =
+    options.registry ??
+    (options.databaseUrl
+      ? await openPostgres(options.databaseUrl, { onIdleConnectionError: (e) => logIdleConnectionError(e) })
+      : await openSqlite(path.join(options.dataDir, 'keyport.sqlite')));
+  let secrets: Awaited<ReturnType<typeof openSecrets>>;
+  try {
+    secrets = await openSecrets(registry, options);
+  } catch (error) {
+    if (!options.registry) await registry.close();
+    throw error;
+  }
   const ctx: ProviderContext = {
     registry,
-    signer: await LicenseSigner.open(path.join(options.dataDir, 'keys'), {
-      rotate: options.rotateLicenseKey,
-    }),
-    artifacts: new ArtifactStore(path.join(options.dataDir, 'artifacts')),
+    signer: secrets.signer,
+    artifacts: new ArtifactStore(options.artifactsDir ?? path.join(options.dataDir, 'artifacts')),
     settings,
     rateLimiter: new RateLimiter(registry, settings.rateLimits.enabled, now),
-    adminToken: await resolveAdminToken(options.dataDir, options.adminToken),
+    adminTokenHash: secrets.adminToken.sha256,
     now,
   };
 
   const app = Fastify({
-    logger:
-      options.logger === undefined
-        ? {
-            level: process.env.LOG_LEVEL ?? 'info',
-            redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
-          }
-        : options.logger,
+    logger: options.logger === false ? false : withRedaction(options.logger),
     bodyLimit: 64 * 1024,
     trustProxy: process.env.KEYPORT_TRUST_PROXY === '1',
     // Request IDs in logs; never the query string's secrets (there are none by design).
     genReqId: () => newSecret('req').slice(0, 16),
   }).withTypeProvider<ZodTypeProvider>();
+  // Code and message only: pg attaches the whole client (connection parameters) to the error.
+  logIdleConnectionError = (error) =>
+    app.log.warn(
+      { code: (error as { code?: string }).code, reason: error.message },
+      'database connection lost; the pool reconnects on the next query',
+    );
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -139,7 +185,17 @@ export async function buildApp(options: BuildOptions): Promise<ProviderApp> {
         },
       },
     },
-    transform: jsonSchemaTransform,
+    transform: (input) => {
+      const transformed = jsonSchemaTransform(input);
+      // The release upload's body is raw bytes, which no zod schema describes.
+      if (input.url === '/v1/admin/software/:softwareId/releases') {
+        transformed.schema = {
+          ...transformed.schema,
+          body: { type: 'string', format: 'binary', description: 'the .tar.gz package' },
+        };
+      }
+      return transformed;
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -160,5 +216,8 @@ export async function buildApp(options: BuildOptions): Promise<ProviderApp> {
   app.addHook('onClose', async () => {
     if (!options.registry) await registry.close();
   });
-  return Object.assign(app, { keyport: ctx }) as unknown as ProviderApp;
+  return Object.assign(app, {
+    keyport: ctx,
+    adminTokenLocation: secrets.adminToken.location,
+  }) as unknown as ProviderApp;
 }

@@ -39,7 +39,8 @@ export interface ProviderContext {
   artifacts: ArtifactStore;
   settings: ProviderSettings;
   rateLimiter: RateLimiter;
-  adminToken: string;
+  /** SHA-256 (hex) of the admin token: instances sharing a database may only know the digest. */
+  adminTokenHash: string;
   now: () => Date;
 }
 

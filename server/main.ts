@@ -1,35 +1,52 @@
 /**
- * `npm run server -- --port 8787 --host 127.0.0.1 --data ./data [--seed-demo]`
- * Starts the provider. Prints where it listens, where the docs are, and where the
- * admin token is kept (never the token itself).
+ * `npm run server -- --port 8787 --host 127.0.0.1 --data ./data [--seed-demo]
+ *   [--database-url postgres://…]`
+ * Starts the provider. Prints where it listens, where the docs are, which database it
+ * uses (never its password) and where the admin token is kept (never the token).
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.ts';
+import { isPostgresUrl } from './db/database.ts';
 import { DEMO_ACCOUNT, seedDemo } from './seed/demo.ts';
 
 const USAGE = `Usage: npm run server -- [options]
   --port N               port to listen on (default 8787, or PORT)
   --host H               address to bind (default 127.0.0.1)
   --data DIR             data folder: database, packages, keys, admin token (default ./data)
+  --database-url URL     postgres://user:password@host:5432/db — PostgreSQL instead of the
+                         SQLite file under --data (or DATABASE_URL); several instances may share it
+  --artifacts DIR        where release packages are kept (default DATA/artifacts, or
+                         KEYPORT_ARTIFACTS_DIR); share one folder between instances
   --seed-demo            add the demo account, its second device and the demo catalog
   --device-limit N       devices per user (default 5, or KEYPORT_DEVICE_LIMIT)
   --issuer NAME          "iss" of license keys (default keyport)
-  --rotate-license-key   add a new license-signing key and sign with it from now on
+  --rotate-license-key   add a new license-signing key (old ones stay in the JWKS); it signs
+                         at once on SQLite, and 10 minutes later on PostgreSQL, once every
+                         instance and client cache has its public key
   --help                 this text
-Environment: KEYPORT_ADMIN_TOKEN, KEYPORT_RATE_LIMITS=off, LOG_LEVEL, KEYPORT_DEVICE_LIMIT`;
+Environment: KEYPORT_ADMIN_TOKEN, KEYPORT_RATE_LIMITS=off, LOG_LEVEL, KEYPORT_DEVICE_LIMIT,
+  DATABASE_URL, KEYPORT_DATABASE_POOL_SIZE, KEYPORT_ARTIFACTS_DIR, KEYPORT_TRUST_PROXY=1`;
 
 function fail(message: string): never {
   console.error(`keyport server: ${message}\n\n${USAGE}`);
   process.exit(2);
 }
 
-function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+function wholeNumber(name: string, value: string | undefined, fallback: number, least = 1): number {
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1)
-    fail(`${name} must be a positive whole number, not "${value}"`);
+  if (!Number.isInteger(number) || number < least)
+    fail(`${name} must be a whole number of at least ${least}, not "${value}"`);
   return number;
+}
+
+/** The PostgreSQL URL if one is given; SQLite (undefined) otherwise. */
+function databaseUrl(value: string | undefined): string | undefined {
+  const url = value ?? (process.env.DATABASE_URL || undefined);
+  if (url !== undefined && !isPostgresUrl(url))
+    fail('--database-url (or DATABASE_URL) must start with postgres:// or postgresql://');
+  return url;
 }
 
 async function main(): Promise<void> {
@@ -40,6 +57,8 @@ async function main(): Promise<void> {
         port: { type: 'string' },
         host: { type: 'string', default: '127.0.0.1' },
         data: { type: 'string', default: './data' },
+        'database-url': { type: 'string' },
+        artifacts: { type: 'string' },
         'seed-demo': { type: 'boolean', default: false },
         'device-limit': { type: 'string' },
         issuer: { type: 'string' },
@@ -56,13 +75,17 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const port = positiveInteger('--port', values.port ?? process.env.PORT, 8787);
+  // Port 0 asks the system for a free port (the address is printed below).
+  const port = wholeNumber('--port', values.port ?? process.env.PORT, 8787, 0);
   const dataDir = path.resolve(values.data);
+  const artifacts = values.artifacts ?? (process.env.KEYPORT_ARTIFACTS_DIR || undefined);
   const app = await buildApp({
     dataDir,
+    databaseUrl: databaseUrl(values['database-url']),
+    artifactsDir: artifacts ? path.resolve(artifacts) : undefined,
     rotateLicenseKey: values['rotate-license-key'],
     settings: {
-      deviceLimit: positiveInteger(
+      deviceLimit: wholeNumber(
         '--device-limit',
         values['device-limit'] ?? process.env.KEYPORT_DEVICE_LIMIT,
         5,
@@ -78,10 +101,9 @@ async function main(): Promise<void> {
   const address = await app.listen({ port, host: values.host });
   console.log(`\nKeyport provider listening on ${address}`);
   console.log(`  API docs:     ${address}/docs`);
-  console.log(`  data:         ${dataDir} (${app.keyport.registry.describe.split(':')[0]})`);
-  console.log(
-    `  admin token:  ${process.env.KEYPORT_ADMIN_TOKEN ? 'from KEYPORT_ADMIN_TOKEN' : path.join(dataDir, 'admin-token')}`,
-  );
+  console.log(`  data:         ${dataDir}`);
+  console.log(`  database:     ${app.keyport.registry.describe}`);
+  console.log(`  admin token:  ${app.adminTokenLocation}`);
   if (values['seed-demo']) console.log(`  demo login:   ${DEMO_ACCOUNT.email} / ${DEMO_ACCOUNT.password}`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

@@ -175,6 +175,31 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         }
       },
     },
+
+    // What several provider instances on one database must agree on: the license-
+    // signing keys (so a license signed by one verifies against any instance's JWKS)
+    // and the admin token (only its SHA-256). On SQLite both stay in files under --data.
+    '0002_shared_secrets': {
+      async up(db: Kysely<unknown>) {
+        // `generation` numbers keys 1, 2, 3…; its unique constraint is what lets two
+        // instances that start at once both try to add key 1 and end up with one.
+        await db.schema
+          .createTable('signing_keys')
+          .addColumn('kid', 'text', (c) => c.primaryKey())
+          .addColumn('generation', 'integer', (c) => c.notNull().unique())
+          .addColumn('private_jwk', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('activates_at', 'text', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('provider_secrets')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -126,6 +126,25 @@ export interface RateLimitsTable {
   hits: number;
 }
 
+/** A license-signing key shared by every instance on this database (PostgreSQL). */
+export interface SigningKeysTable {
+  kid: string;
+  /** 1 for the first key, +1 per rotation; the highest active one signs. */
+  generation: number;
+  /** The Ed25519 private key as a JWK, JSON text. */
+  private_jwk: string;
+  created_at: string;
+  /** Published in the JWKS at once, signs from this time on (see LicenseSigner). */
+  activates_at: string;
+}
+
+/** Small named secrets shared by every instance, e.g. the admin token's SHA-256. */
+export interface ProviderSecretsTable {
+  name: string;
+  value: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -140,6 +159,8 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   audit_events: AuditEventsTable;
   rate_limits: RateLimitsTable;
+  signing_keys: SigningKeysTable;
+  provider_secrets: ProviderSecretsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

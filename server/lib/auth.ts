@@ -6,11 +6,12 @@
  * anonymous caller learns nothing from validation errors and cannot make us parse
  * large uploads.
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderContext } from '../context.ts';
 import type { UserRow } from '../db/schema.ts';
 import { problem } from './problem.ts';
-import { constantTimeEqual, sha256Hex } from './secrets.ts';
+import { sha256Hex } from './secrets.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -56,10 +57,17 @@ export function requireUser(ctx: ProviderContext) {
 export function requireAdmin(ctx: ProviderContext) {
   return async (request: FastifyRequest): Promise<void> => {
     const token = bearer(request);
-    if (!token || !constantTimeEqual(token, ctx.adminToken)) {
+    if (!token || !matchesDigest(token, ctx.adminTokenHash)) {
       throw problem('UNAUTHENTICATED', 'admin routes need "Authorization: Bearer <admin token>"', CHALLENGE);
     }
   };
+}
+
+/** Constant-time check of a secret against a stored SHA-256 digest (hex). */
+function matchesDigest(secret: string, sha256: string): boolean {
+  const given = Buffer.from(sha256Hex(secret), 'hex');
+  const expected = Buffer.from(sha256, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** The signed-in user; only call behind requireUser. */

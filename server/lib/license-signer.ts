@@ -1,21 +1,34 @@
 /**
  * The license server's signing keys and the act of signing a license key.
  *
- * Keys are Ed25519, kept as private JWKs in `<data>/keys/license-<kid>.json` (mode
- * 0600), `kid` being the RFC 7638 thumbprint of the public key. The newest key signs;
- * every key in the folder stays in the JWKS so licenses signed before a rotation still
- * verify until their lease ends. Rotation = `--rotate-license-key` (adds a new key).
+ * Keys are Ed25519 with `kid` = the RFC 7638 thumbprint of the public key. Every key
+ * stays in the JWKS, so licenses signed before a rotation still verify until their
+ * lease ends. They live in one of two places:
+ *
+ * - files (`LicenseSigner.open`, the SQLite default): private JWKs in
+ *   `<data>/keys/license-<kid>.json`, mode 0600. The newest key signs;
+ *   `--rotate-license-key` adds a key that signs from that moment.
+ * - the database (`LicenseSigner.openShared`, PostgreSQL): one `signing_keys` table
+ *   that every instance reads, so a license signed by one instance verifies against
+ *   the JWKS of any other. A rotated key is published at once but only signs after a
+ *   delay, by which time every instance has reloaded its keys and clients' cached
+ *   JWKS (max-age 300 s) have expired: no client ever sees a kid it cannot resolve.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { calculateJwkThumbprint, SignJWT, type JWK } from 'jose';
+import type { Kysely } from 'kysely';
 import { LICENSE_ALGORITHM, LICENSE_TYPE, type LicenseClaims } from '../../shared/license.ts';
+import type { Database } from '../db/schema.ts';
+import { addSigningKey, readSigningKeys, type SharedSigningKey } from '../db/shared-secrets.ts';
 
 interface StoredKey {
   kid: string;
   createdAt: string;
   privateJwk: JWK;
+  /** When the key starts signing (ISO time); absent = as soon as it exists. */
+  activatesAt?: string;
 }
 
 export interface PublicJwk {
@@ -27,45 +40,142 @@ export interface PublicJwk {
   use: string;
 }
 
-export class LicenseSigner {
-  private constructor(
-    private readonly active: { kid: string; privateKey: KeyObject },
-    readonly jwks: { keys: PublicJwk[] },
-  ) {}
+interface SigningKey {
+  kid: string;
+  activatesAt: number;
+  privateKey: KeyObject;
+  publicJwk: PublicJwk;
+}
 
+export interface SharedKeyOptions {
+  /** Add a new key (it signs once `publishDelayMs` has passed). */
+  rotate?: boolean;
+  /** How long a rotated key is only published before it signs (default 10 minutes). */
+  publishDelayMs?: number;
+  /** How often an instance re-reads the keys to learn of rotations (default 30 s). */
+  reloadAfterMs?: number;
+}
+
+export const DEFAULT_PUBLISH_DELAY_MS = 10 * 60_000;
+const DEFAULT_RELOAD_AFTER_MS = 30_000;
+
+export class LicenseSigner {
+  private loadedAt = Date.now();
+  private reloading: Promise<void> | undefined;
+
+  /** `keys` oldest first; `reload` re-reads them (shared keys only). */
+  private constructor(
+    private keys: SigningKey[],
+    private readonly reload?: { every: number; read: () => Promise<SigningKey[]> },
+  ) {
+    if (keys.length === 0) throw new Error('no license-signing key');
+  }
+
+  /** The kid new license keys are signed with. */
   get activeKid(): string {
-    return this.active.kid;
+    return this.activeKey().kid;
+  }
+
+  /** Every public key, including one that is published but does not sign yet. */
+  get jwks(): { keys: PublicJwk[] } {
+    void this.reloadIfStale();
+    return { keys: this.keys.map((key) => key.publicJwk) };
   }
 
   async sign(claims: LicenseClaims): Promise<string> {
+    await this.reloadIfStale();
+    const key = this.activeKey();
     const { iat, exp, ...rest } = claims;
     return new SignJWT({ ...rest })
-      .setProtectedHeader({ alg: LICENSE_ALGORITHM, kid: this.active.kid, typ: LICENSE_TYPE })
+      .setProtectedHeader({ alg: LICENSE_ALGORITHM, kid: key.kid, typ: LICENSE_TYPE })
       .setIssuedAt(iat)
       .setExpirationTime(exp)
-      .sign(this.active.privateKey);
+      .sign(key.privateKey);
+  }
+
+  /** The newest key whose time has come; the oldest if clocks disagree about all of them. */
+  private activeKey(): SigningKey {
+    const now = Date.now();
+    return this.keys.findLast((key) => key.activatesAt <= now) ?? this.keys[0]!;
+  }
+
+  /** Re-read shared keys when the last read is old; a failed read keeps the keys we have. */
+  private reloadIfStale(): Promise<void> {
+    const reload = this.reload;
+    if (!reload || Date.now() - this.loadedAt < reload.every) return Promise.resolve();
+    this.reloading ??= reload
+      .read()
+      .then((keys) => {
+        if (keys.length > 0) this.keys = keys;
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.loadedAt = Date.now();
+        this.reloading = undefined;
+      });
+    return this.reloading;
   }
 
   /** Load the keys under `dir`, creating the first one if there is none. */
   static async open(dir: string, options: { rotate?: boolean } = {}): Promise<LicenseSigner> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    let stored = await readKeys(dir);
+    let stored = await readKeyFiles(dir);
     if (stored.length === 0 || options.rotate) {
-      await writeKey(dir, await generateKey());
-      stored = await readKeys(dir);
+      await writeKeyFile(dir, await generateKey());
+      stored = await readKeyFiles(dir);
     }
     return LicenseSigner.fromStoredKeys(stored);
   }
 
-  static fromStoredKeys(stored: StoredKey[]): LicenseSigner {
-    const newest = [...stored].sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1);
-    if (!newest) throw new Error('no license-signing key');
-    const keys = stored.map((key) => publicJwk(key));
-    return new LicenseSigner(
-      { kid: newest.kid, privateKey: createPrivateKey({ key: newest.privateJwk as never, format: 'jwk' }) },
-      { keys },
-    );
+  /**
+   * Load the keys every instance on this database shares, creating the first one if
+   * there is none. Two instances starting at once both try to add key generation 1;
+   * the database keeps one and both read that one back.
+   */
+  static async openShared(db: Kysely<Database>, options: SharedKeyOptions = {}): Promise<LicenseSigner> {
+    let stored = await readSigningKeys(db);
+    if (stored.length === 0 || options.rotate) {
+      const key = await generateKey();
+      const createdAt = Date.parse(key.createdAt);
+      const delay = stored.length === 0 ? 0 : (options.publishDelayMs ?? DEFAULT_PUBLISH_DELAY_MS);
+      await addSigningKey(db, {
+        kid: key.kid,
+        generation: (stored.at(-1)?.generation ?? 0) + 1,
+        privateJwk: JSON.stringify(key.privateJwk),
+        createdAt: key.createdAt,
+        activatesAt: new Date(createdAt + delay).toISOString(),
+      });
+      stored = await readSigningKeys(db);
+    }
+    const read = async () => (await readSigningKeys(db)).map(sharedSigningKey);
+    return new LicenseSigner(stored.map(sharedSigningKey), {
+      every: options.reloadAfterMs ?? DEFAULT_RELOAD_AFTER_MS,
+      read,
+    });
   }
+
+  static fromStoredKeys(stored: StoredKey[]): LicenseSigner {
+    const oldestFirst = [...stored].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return new LicenseSigner(oldestFirst.map(signingKey));
+  }
+}
+
+function sharedSigningKey(row: SharedSigningKey): SigningKey {
+  return signingKey({
+    kid: row.kid,
+    createdAt: row.createdAt,
+    activatesAt: row.activatesAt,
+    privateJwk: JSON.parse(row.privateJwk) as JWK,
+  });
+}
+
+function signingKey(key: StoredKey): SigningKey {
+  return {
+    kid: key.kid,
+    activatesAt: Date.parse(key.activatesAt ?? key.createdAt),
+    privateKey: createPrivateKey({ key: key.privateJwk as never, format: 'jwk' }),
+    publicJwk: publicJwk(key),
+  };
 }
 
 function publicJwk(key: StoredKey): PublicJwk {
@@ -80,7 +190,7 @@ export async function generateKey(): Promise<StoredKey> {
   return { kid, createdAt: new Date().toISOString(), privateJwk };
 }
 
-async function writeKey(dir: string, key: StoredKey): Promise<void> {
+async function writeKeyFile(dir: string, key: StoredKey): Promise<void> {
   // `wx`: never overwrite a key; mode 0600: only the provider's user may read it.
   await writeFile(path.join(dir, `license-${key.kid}.json`), JSON.stringify(key, null, 2), {
     mode: 0o600,
@@ -88,7 +198,7 @@ async function writeKey(dir: string, key: StoredKey): Promise<void> {
   });
 }
 
-async function readKeys(dir: string): Promise<StoredKey[]> {
+async function readKeyFiles(dir: string): Promise<StoredKey[]> {
   const names = (await readdir(dir)).filter((name) => /^license-.+\.json$/.test(name));
   return Promise.all(
     names.map(async (name) => JSON.parse(await readFile(path.join(dir, name), 'utf8')) as StoredKey),

@@ -3,7 +3,7 @@
  * token) are only ever stored as SHA-256 digests; comparing digests of 256-bit random
  * values needs no slow hash, and a database leak reveals nothing usable.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** An opaque, prefixed ID such as `usr_Q2x…`: the prefix says what it names in logs. */
 export function newId(prefix: string): string {
@@ -17,10 +17,4 @@ export function newSecret(prefix: string): string {
 
 export function sha256Hex(value: string | Buffer): string {
   return createHash('sha256').update(value).digest('hex');
-}
-
-export function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(sha256Hex(a), 'hex');
-  const right = Buffer.from(sha256Hex(b), 'hex');
-  return timingSafeEqual(left, right);
 }

@@ -180,3 +180,24 @@ describe('logs', () => {
     }
   });
 });
+
+describe('redaction', () => {
+  it('masks secret-named fields in anything logged by hand, whatever logger options were given', () => {
+    provider.app.log.info(
+      {
+        password: 'hunter2-password',
+        token: 'kps_manual-token',
+        body: { licenseKey: 'eyJ.manual.key', transactionId: 'kpt_manual' },
+      },
+      'manual log line',
+    );
+    const line = logText()
+      .split('\n')
+      .find((l) => l.includes('manual log line'));
+    expect(line).toBeDefined();
+    for (const secret of ['hunter2-password', 'kps_manual-token', 'eyJ.manual.key', 'kpt_manual']) {
+      expect(line).not.toContain(secret);
+    }
+    expect(line).toContain('[redacted]');
+  });
+});

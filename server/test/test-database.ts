@@ -1,18 +1,74 @@
 /**
  * Which database the provider suite runs against. SQLite (a file in the test's data
  * folder) unless KEYPORT_TEST_DATABASE_URL names a PostgreSQL server, in which case
- * each provider gets a fresh database of its own on that server.
+ * each provider gets a fresh database of its own on that server (CREATE DATABASE
+ * keyport_test_<random>), dropped again when the registry is closed. The URL's role
+ * needs CREATEDB; `.ci/run` sets one up.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { openSqlite, type RegistryDb } from '../db/database.ts';
+import pg from 'pg';
+import { openPostgres, openSqlite, type RegistryDb } from '../db/database.ts';
 
 export function testDatabaseKind(): 'sqlite' | 'postgres' {
   return process.env.KEYPORT_TEST_DATABASE_URL ? 'postgres' : 'sqlite';
 }
 
-export async function openTestRegistry(dataDir: string): Promise<RegistryDb> {
-  if (testDatabaseKind() === 'postgres') {
-    throw new Error('PostgreSQL test databases are not wired up yet');
+export interface TestDatabase {
+  /** URL of the fresh database (with the server URL's credentials). */
+  url: string;
+  name: string;
+  /** Drop it, ending any connection still open to it. Safe to call more than once. */
+  drop(): Promise<void>;
+}
+
+function serverUrl(): string {
+  const url = process.env.KEYPORT_TEST_DATABASE_URL;
+  if (!url) throw new Error('KEYPORT_TEST_DATABASE_URL is not set: there is no PostgreSQL server to test on');
+  return url;
+}
+
+/** Run one statement on the server's own database (CREATE/DROP DATABASE cannot run in a pool's transaction). */
+async function onServer(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl() });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
   }
-  return openSqlite(path.join(dataDir, 'keyport.sqlite'));
+}
+
+/** A new, empty PostgreSQL database on the test server. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `keyport_test_${randomBytes(6).toString('hex')}`;
+  // template0 + C collation: the same byte-order sorting and ASCII-only lower() as
+  // SQLite, whatever locale the server's cluster was created with.
+  await onServer(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+  const url = new URL(serverUrl());
+  url.pathname = `/${name}`;
+  let dropping: Promise<void> | undefined;
+  return {
+    url: url.toString(),
+    name,
+    drop: () => (dropping ??= onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+  };
+}
+
+export async function openTestRegistry(dataDir: string): Promise<RegistryDb> {
+  if (testDatabaseKind() === 'sqlite') return openSqlite(path.join(dataDir, 'keyport.sqlite'));
+  const database = await createTestDatabase();
+  let registry: RegistryDb;
+  try {
+    registry = await openPostgres(database.url, { poolSize: 8 });
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  const closeConnections = registry.close;
+  let closing: Promise<void> | undefined;
+  return {
+    ...registry,
+    close: () => (closing ??= closeConnections().finally(() => database.drop())),
+  };
 }
