@@ -15,6 +15,7 @@ import {
   type ApiResponse,
   type TestProvider,
 } from './harness.ts';
+import { expectProblem } from './problem-assertions.ts';
 
 let provider: TestProvider;
 const db = () => provider.app.keyport.registry.db;
@@ -31,12 +32,6 @@ function statusCounts(responses: ApiResponse[]): Record<string, number> {
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
-}
-
-function expectProblem(response: ApiResponse, status: number, code: string): void {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toContain('application/problem+json');
-  expect(response.body.code).toBe(code);
 }
 
 describe('50 parallel transfers of one copy to 50 destinations', () => {

@@ -3,7 +3,7 @@
  * checksums, single byte ranges (206 + Content-Range, suffix ranges, If-Range), 416 for
  * unsatisfiable ranges, and NOT_REGISTERED for any device the copy is not on.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createUser,
@@ -15,8 +15,7 @@ import {
   type TestProvider,
 } from './harness.ts';
 import { expectProblem, expectUnauthenticated, expectValidation } from './problem-assertions.ts';
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+import { sha256Hex } from '../lib/secrets.ts';
 
 describe('GET /v1/downloads/:softwareId', () => {
   let provider: TestProvider;
@@ -56,7 +55,7 @@ describe('GET /v1/downloads/:softwareId', () => {
     expect(response.status).toBe(200);
     const body = response.body as Buffer;
     expect(body.equals(archive)).toBe(true);
-    expect(sha256(body)).toBe(digest);
+    expect(sha256Hex(body)).toBe(digest);
     expect(response.headers.get('content-type')).toBe('application/gzip');
     expect(response.headers.get('content-length')).toBe(String(size));
     expect(response.headers.get('accept-ranges')).toBe('bytes');
@@ -84,7 +83,7 @@ describe('GET /v1/downloads/:softwareId', () => {
     expect(tail.status).toBe(206);
     expect(tail.headers.get('content-range')).toBe(`bytes 1024-${size - 1}/${size}`);
     const whole = Buffer.concat([head.body as Buffer, tail.body as Buffer]);
-    expect(sha256(whole)).toBe(digest);
+    expect(sha256Hex(whole)).toBe(digest);
   });
 
   it('serves suffix ranges: the last N bytes, or the whole file when N exceeds it', async () => {

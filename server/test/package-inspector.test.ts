@@ -5,12 +5,12 @@
  * nothing behind. Malicious archives are built by hand (a tiny ustar writer below),
  * because the `tar` package sanitises paths when it creates archives.
  */
-import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smallPackage, startProvider, type ApiResponse, type TestProvider } from './harness.ts';
+import { sha256Hex } from '../lib/secrets.ts';
 
 // ── a minimal ustar writer ───────────────────────────────────────────────────
 interface TarEntry {
@@ -125,14 +125,12 @@ async function releaseRows() {
   return provider.app.keyport.registry.db.selectFrom('releases').selectAll().orderBy('version').execute();
 }
 
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
 describe('a valid package', () => {
   it('is published with its SHA-256 and stored content-addressed', async () => {
     const archive = await smallPackage('1.0.0');
     const response = await publish(archive);
     expect(response.status).toBe(201);
-    const digest = sha256(archive);
+    const digest = sha256Hex(archive);
     expect(response.body.release).toMatchObject({
       version: '1.0.0',
       sha256: digest,
@@ -160,13 +158,13 @@ describe('a valid package', () => {
     expect(response.status).toBe(201);
     expect(response.body.release).toMatchObject({
       version: '1.0.1',
-      sha256: sha256(archive),
+      sha256: sha256Hex(archive),
       entry: 'bin/run.mjs',
     });
     const plain = targz([GOOD_MANIFEST, MAIN]);
     const accepted = await publish(plain);
     expect(accepted.status).toBe(201);
-    expect(accepted.body.release).toMatchObject({ version: '9.9.9', sha256: sha256(plain) });
+    expect(accepted.body.release).toMatchObject({ version: '9.9.9', sha256: sha256Hex(plain) });
   });
 
   it('refuses the same version twice with 409 ALREADY_EXISTS and stores nothing new', async () => {

@@ -5,6 +5,7 @@
  * content types, silly query numbers; and a sweep over every route in DESIGN §3.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ErrorCode } from '../../shared/errors.ts';
 import {
   createUser,
   enrol,
@@ -14,6 +15,7 @@ import {
   type ApiResponse,
   type TestProvider,
 } from './harness.ts';
+import { expectProblem } from './problem-assertions.ts';
 
 let provider: TestProvider;
 let token: string;
@@ -32,12 +34,6 @@ beforeAll(async () => {
   expect(bought.status).toBe(201);
 });
 afterAll(() => provider.close());
-
-function expectProblem(response: ApiResponse, status: number, code: string): void {
-  expect({ status: response.status, code: response.body?.code }).toEqual({ status, code });
-  expect(response.headers.get('content-type')).toContain('application/problem+json');
-  expect(response.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status });
-}
 
 /** The `errors[]` paths of a VALIDATION problem. */
 function errorPaths(response: ApiResponse): string[] {
@@ -476,7 +472,7 @@ interface BadBody {
   contentType: string;
   /** The answer from a route that reads JSON. */
   status: number;
-  code: string;
+  code: ErrorCode;
   /**
    * Broken in itself (unparseable, or a type no route reads), so refused by every route.
    * A well-formed JSON value sent to a route without a body is simply ignored, and one
@@ -517,7 +513,7 @@ const BAD_BODIES: BadBody[] = [
   { name: 'every field the wrong type', rawBody: JSON.stringify(WRONG_TYPES), contentType: 'application/json', status: 400, code: 'VALIDATION' },
 ];
 
-function expectedAnswer(route: Route, bad: BadBody): { status: number; code: string } {
+function expectedAnswer(route: Route, bad: BadBody): { status: number; code: ErrorCode } {
   if (route.body === 'gzip' && !bad.brokenAlone && bad.rawBody !== '') {
     return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' };
   }
