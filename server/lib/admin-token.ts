@@ -43,22 +43,23 @@ async function writeTokenFile(dataDir: string, token: string): Promise<void> {
   await writeFile(tokenFile(dataDir), `${token}\n`, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
 }
 
-/** The configured token, else the one in `<data>/admin-token`, generated if missing. */
-export async function resolveAdminToken(dataDir: string, explicit?: string): Promise<string> {
+/** A token set by the operator (explicitly or in KEYPORT_ADMIN_TOKEN) wins everywhere. */
+function configuredToken(explicit: string | undefined): AdminToken | undefined {
   const configured = explicit ?? process.env.KEYPORT_ADMIN_TOKEN;
-  if (configured) return configured;
-  const existing = await readTokenFile(dataDir);
-  if (existing) return existing;
-  await writeTokenFile(dataDir, newSecret('kpa'));
-  const written = await readTokenFile(dataDir);
-  if (!written) throw new Error(`could not read back the admin token in ${tokenFile(dataDir)}`);
-  return written;
+  return configured ? { sha256: sha256Hex(configured), location: FROM_ENVIRONMENT } : undefined;
 }
 
+/** The configured token, else the one in `<data>/admin-token`, generated if missing. */
 export async function fileAdminToken(dataDir: string, explicit?: string): Promise<AdminToken> {
-  const configured = explicit ?? process.env.KEYPORT_ADMIN_TOKEN;
-  const token = await resolveAdminToken(dataDir, explicit);
-  return { sha256: sha256Hex(token), location: configured ? FROM_ENVIRONMENT : tokenFile(dataDir) };
+  const configured = configuredToken(explicit);
+  if (configured) return configured;
+  let token = await readTokenFile(dataDir);
+  if (!token) {
+    await writeTokenFile(dataDir, newSecret('kpa'));
+    token = await readTokenFile(dataDir);
+  }
+  if (!token) throw new Error(`could not read back the admin token in ${tokenFile(dataDir)}`);
+  return { sha256: sha256Hex(token), location: tokenFile(dataDir) };
 }
 
 /** The admin token every instance on this database accepts. */
@@ -67,8 +68,8 @@ export async function sharedAdminToken(
   dataDir: string,
   explicit?: string,
 ): Promise<AdminToken> {
-  const configured = explicit ?? process.env.KEYPORT_ADMIN_TOKEN;
-  if (configured) return { sha256: sha256Hex(configured), location: FROM_ENVIRONMENT };
+  const configured = configuredToken(explicit);
+  if (configured) return configured;
   // A token already in this data folder (say, from the SQLite days) is offered first.
   const local = await readTokenFile(dataDir);
   const candidate = local ?? newSecret('kpa');
