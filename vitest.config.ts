@@ -2,7 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['server/**/*.test.ts', 'shared/**/*.test.ts'],
+    include: [
+      'server/**/*.test.ts',
+      'shared/**/*.test.ts',
+      'electron/**/*.test.ts',
+      'server-mock/**/*.test.ts',
+      'renderer/**/*.test.{ts,tsx}',
+    ],
     // Provider tests start real HTTP servers and hash passwords with scrypt; keep them
     // off each other's toes on a 2-core machine.
     pool: 'forks',

@@ -104,6 +104,7 @@ export const CatalogQuery = z.strictObject({
   limit: QueryInteger(1, 100).default(20),
 });
 export const CatalogPage = z.object({ items: z.array(CatalogItem), nextCursor: z.string().nullable() });
+export type CatalogPage = z.infer<typeof CatalogPage>;
 export const Release = z.object({
   version: z.string(),
   sha256: z.string(),

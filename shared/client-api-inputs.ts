@@ -1,0 +1,40 @@
+/**
+ * What each `ClientApi` method accepts, as zod schemas. Both shells validate every call
+ * with these before it reaches the core: the renderer is a web page, and a web page's
+ * input is checked at the boundary like any other client's.
+ */
+import { z } from 'zod';
+import { DeviceId, DeviceName, DisplayName, Email, Password, SoftwareId } from './api.ts';
+import type { ClientMethod } from './client-api.ts';
+
+const None = z.undefined().or(z.strictObject({}));
+const Software = z.strictObject({ softwareId: SoftwareId });
+
+export const CLIENT_INPUTS = {
+  getStatus: None,
+  createAccount: z.strictObject({ email: Email, password: Password, displayName: DisplayName }),
+  signIn: z.strictObject({ email: Email, password: z.string().min(1).max(200) }),
+  signOut: None,
+  enrolDevice: z.strictObject({ name: DeviceName.optional() }),
+  listDevices: None,
+  renameDevice: z.strictObject({ deviceId: DeviceId, name: DeviceName }),
+  browseCatalog: z.strictObject({
+    q: z.string().max(100).optional(),
+    cursor: z.string().max(200).optional(),
+    limit: z.number().int().min(1).max(100).optional(),
+  }),
+  getSoftware: Software,
+  buy: Software,
+  getLibrary: None,
+  install: Software,
+  cancelInstall: Software,
+  uninstall: Software,
+  run: Software,
+  transfer: z.strictObject({
+    softwareId: SoftwareId,
+    sourceDeviceId: DeviceId,
+    destinationDeviceId: DeviceId,
+  }),
+  listTransfers: None,
+  sync: None,
+} satisfies Record<ClientMethod, z.ZodType>;

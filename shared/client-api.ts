@@ -1,0 +1,200 @@
+/**
+ * `ClientApi`: everything the renderer may ask of the desktop app (DESIGN §5), and the
+ * events the app pushes back. The client core (`electron/core/client.ts`) implements it;
+ * the Electron shell carries it over IPC and the web shell over loopback HTTP, both with
+ * the same method list and the same envelope, so the renderer cannot tell them apart.
+ *
+ * This module is free of runtime dependencies on purpose: the sandboxed preload bundles
+ * it. The input schemas the shells validate with live in `client-api-inputs.ts`.
+ */
+import type { CatalogPage, Device, Purchase, SoftwareDetail, Transfer, User } from './api.ts';
+import type { ClientErrorCode } from './client-errors.ts';
+
+/** Where a purchased copy stands, seen from this device. */
+export type CopyState =
+  /** Registered to this device; not installed yet (or uninstalled). */
+  | 'ready-to-install'
+  /** Installed here with a key that checks. */
+  | 'installed'
+  /** Installed here, but the key is missing or its lease ended; go online to license it. */
+  | 'needs-license'
+  /** Registered to another of the user's devices. */
+  | 'elsewhere'
+  /** Was on this device and has been transferred away; it will not run here. */
+  | 'moved';
+
+export interface LibraryItem {
+  softwareId: string;
+  name: string;
+  summary: string;
+  copyId: string | null;
+  state: CopyState;
+  /** The device the copy is registered to now (null when unknown, e.g. offline and moved). */
+  registeredDeviceId: string | null;
+  registeredDeviceName: string | null;
+  installed: { version: string; installDir: string; installedAt: string } | null;
+  /** When the lease of the key on this device ends (ISO 8601), if there is a key. */
+  licenseExpiresAt: string | null;
+  /** Why it cannot run here, in a sentence, when it cannot. */
+  problem: string | null;
+}
+
+export interface ThisDevice {
+  deviceId: string;
+  shortId: string;
+  /** The name it is (or would be) enrolled under. */
+  name: string;
+  platform: string;
+  enrolled: boolean;
+  /** Which hardware sources went into the ID, e.g. `system.uuid`, `os.machine-id`. */
+  sources: string[];
+  /** Set when the ID comes from `--simulate-device NAME`. */
+  simulatedAs: string | null;
+}
+
+export interface AppStatus {
+  providerUrl: string;
+  /** Whether the provider answered the last request. */
+  online: boolean;
+  user: User | null;
+  device: ThisDevice;
+  secretStore: { kind: 'keychain' | 'insecure-file'; description: string };
+  profileDir: string;
+}
+
+export interface DeviceSummary extends Device {
+  isThisDevice: boolean;
+  /** Software IDs registered to this device. */
+  software: string[];
+}
+
+export type InstallPhase =
+  'downloading' | 'verifying' | 'installing' | 'licensing' | 'done' | 'failed' | 'cancelled';
+
+export interface InstallProgress {
+  softwareId: string;
+  phase: InstallPhase;
+  receivedBytes: number;
+  totalBytes: number | null;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+  /** For `failed`: the sentence to show. */
+  message?: string;
+}
+
+export interface RunResult {
+  softwareId: string;
+  exitCode: number | null;
+  signal: string | null;
+  /** stdout and stderr as the program wrote them (capped). */
+  output: string;
+  /** The per-run log file. */
+  logPath: string;
+}
+
+export interface SyncReport {
+  /** Copies now registered here that this device had not seen. */
+  arrivals: string[];
+  /** Copies that left this device (their keys are removed). */
+  departures: string[];
+  /** Leases renewed. */
+  refreshed: string[];
+}
+
+export interface TransferOutcome {
+  transfer: Transfer;
+  /** True when this device was the source: its key is gone and the copy is marked moved. */
+  leftThisDevice: boolean;
+}
+
+export interface ClientApi {
+  getStatus(): Promise<AppStatus>;
+  createAccount(input: { email: string; password: string; displayName: string }): Promise<AppStatus>;
+  signIn(input: { email: string; password: string }): Promise<AppStatus>;
+  signOut(): Promise<AppStatus>;
+  /** Enrol this device under the signed-in user (idempotent). */
+  enrolDevice(input: { name?: string }): Promise<AppStatus>;
+  listDevices(): Promise<DeviceSummary[]>;
+  renameDevice(input: { deviceId: string; name: string }): Promise<DeviceSummary[]>;
+  browseCatalog(input: { q?: string; cursor?: string; limit?: number }): Promise<CatalogPage>;
+  getSoftware(input: { softwareId: string }): Promise<SoftwareDetail>;
+  /** Buy for this device (one Idempotency-Key per call, reused on retries). */
+  buy(input: { softwareId: string }): Promise<Purchase>;
+  getLibrary(): Promise<LibraryItem[]>;
+  /** Download, verify, install and license; progress arrives as `install-progress`. */
+  install(input: { softwareId: string }): Promise<LibraryItem>;
+  cancelInstall(input: { softwareId: string }): Promise<void>;
+  uninstall(input: { softwareId: string }): Promise<LibraryItem>;
+  /** The launch checks of S51–S54, then the program with `KEYPORT_LICENSE`. */
+  run(input: { softwareId: string }): Promise<RunResult>;
+  transfer(input: {
+    softwareId: string;
+    sourceDeviceId: string;
+    destinationDeviceId: string;
+  }): Promise<TransferOutcome>;
+  listTransfers(): Promise<Transfer[]>;
+  sync(): Promise<SyncReport>;
+}
+
+export type ClientMethod = keyof ClientApi;
+export type ClientInput<M extends ClientMethod> = Parameters<ClientApi[M]>[0];
+export type ClientOutput<M extends ClientMethod> = Awaited<ReturnType<ClientApi[M]>>;
+
+/** Every method, in one list: the IPC channel map and the web shell's routes. */
+export const CLIENT_METHODS = [
+  'getStatus',
+  'createAccount',
+  'signIn',
+  'signOut',
+  'enrolDevice',
+  'listDevices',
+  'renameDevice',
+  'browseCatalog',
+  'getSoftware',
+  'buy',
+  'getLibrary',
+  'install',
+  'cancelInstall',
+  'uninstall',
+  'run',
+  'transfer',
+  'listTransfers',
+  'sync',
+] as const satisfies readonly ClientMethod[];
+
+export function isClientMethod(value: unknown): value is ClientMethod {
+  return typeof value === 'string' && (CLIENT_METHODS as readonly string[]).includes(value);
+}
+
+/** The events the app pushes to the renderer. */
+export interface ClientEvents {
+  'install-progress': InstallProgress;
+  /** Something in the library changed (install, uninstall, purchase, transfer, sync). */
+  'library-changed': { reason: string };
+  'status-changed': AppStatus;
+}
+export type ClientEventName = keyof ClientEvents;
+export type ClientEvent = { [K in ClientEventName]: { name: K; payload: ClientEvents[K] } }[ClientEventName];
+
+export interface ClientEventSource {
+  /** Subscribe to every event; returns the unsubscribe function. */
+  subscribe(listener: (event: ClientEvent) => void): () => void;
+}
+
+/** What crosses IPC or loopback HTTP for one call: errors keep their code this way. */
+export type ClientEnvelope<T = unknown> =
+  { ok: true; value: T } | { ok: false; error: { code: ClientErrorCode; message: string } };
+
+/** IPC channel names, one per method, plus the event channel. */
+export const clientChannel = (method: ClientMethod): string => `keyport:${method}`;
+export const CLIENT_EVENT_CHANNEL = 'keyport:event';
+
+/**
+ * What a shell hands the renderer: the raw transport. The renderer wraps it with
+ * `createClientProxy` so errors come back as `ClientError`s with their code (contextBridge
+ * and HTTP would otherwise flatten them to plain messages).
+ */
+export interface ClientBridge {
+  invoke(method: ClientMethod, input: unknown): Promise<ClientEnvelope>;
+  onEvent(listener: (event: ClientEvent) => void): () => void;
+}
