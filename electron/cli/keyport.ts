@@ -1,0 +1,317 @@
+/**
+ * `keyport`: the desktop app's core from a terminal, for headless machines and scripts.
+ * Same profiles, keychain and flows as the app; `--json` prints machine-readable output.
+ *
+ *   keyport login --email you@example.com        (password from KEYPORT_PASSWORD or a prompt)
+ *   keyport enrol --name "Work laptop"
+ *   keyport buy ascii-mandelbrot && keyport install ascii-mandelbrot && keyport run ascii-mandelbrot
+ *   keyport transfer ascii-mandelbrot --to "New laptop"
+ */
+import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
+import type { DeviceSummary, LibraryItem } from '../../shared/client-api.ts';
+import { ClientError, toClientError } from '../../shared/client-errors.ts';
+import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom } from '../core/app-options.ts';
+import { createKeyportClient, type KeyportClient } from '../core/client.ts';
+import { createProgressReporter, formatBytes } from './progress-bar.ts';
+
+const USAGE = `Usage: keyport <command> [arguments] [options]
+
+Commands:
+  status                          who is signed in, this device, the provider
+  signup --email E --name N       create an account (password from KEYPORT_PASSWORD or a prompt)
+  login --email E                 sign in (password from KEYPORT_PASSWORD or a prompt)
+  logout
+  enrol [--name N]                enrol this device to your account
+  devices                         your devices and what is registered to each
+  catalog [--search Q]            the store
+  buy SOFTWARE                    buy for this device
+  library                         your copies and where they are
+  install SOFTWARE                download, verify, install and license it here
+  run SOFTWARE                    check the license, then run it (exit code is the program's)
+  uninstall SOFTWARE
+  transfer SOFTWARE --to DEVICE [--from DEVICE]
+                                  move a copy between your devices (DEVICE: name or ID prefix)
+  transfers                       transfer history
+  sync                            reconcile with the store: arrivals, departures, leases
+
+Options:
+${APP_OPTIONS_USAGE}
+  --json                  print JSON instead of text
+  --help`;
+
+const OPTIONS = {
+  ...APP_OPTION_SPEC,
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+  email: { type: 'string' },
+  password: { type: 'string' },
+  name: { type: 'string' },
+  search: { type: 'string' },
+  to: { type: 'string' },
+  from: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!COMMANDS[command]) throw new UsageError(`unknown command "${command}"`);
+  const client = await createKeyportClient(appOptionsFrom(values), { syncIntervalMs: 0 });
+  try {
+    return await COMMANDS[command]({ client, values, args: rest });
+  } finally {
+    await client.close();
+  }
+}
+
+interface Invocation {
+  client: KeyportClient;
+  values: Values;
+  args: string[];
+}
+
+function print(values: Values, json: unknown, text: string): void {
+  console.log(values.json ? JSON.stringify(json, null, 2) : text);
+}
+
+function softwareArgument(args: string[]): string {
+  const [softwareId] = args;
+  if (!softwareId) throw new UsageError('name the software, e.g. keyport install ascii-mandelbrot');
+  return softwareId;
+}
+
+async function password(): Promise<string> {
+  if (process.env.KEYPORT_PASSWORD) return process.env.KEYPORT_PASSWORD;
+  if (!process.stdin.isTTY) throw new UsageError('set KEYPORT_PASSWORD, or run this in a terminal to be asked');
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  // Hide what is typed: readline echoes through _writeToOutput, which is silenced here.
+  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => undefined;
+  process.stderr.write('Password: ');
+  const answer = await new Promise<string>((resolve) => rl.question('', resolve));
+  rl.close();
+  process.stderr.write('\n');
+  return answer;
+}
+
+function requireOption(value: string | undefined, name: string): string {
+  if (!value) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+/** A device named by the user: exact name, or a prefix of its ID. */
+function findDevice(devices: DeviceSummary[], reference: string): DeviceSummary {
+  const matches = devices.filter(
+    (device) =>
+      device.name.toLowerCase() === reference.toLowerCase() || device.deviceId.startsWith(reference.toLowerCase()),
+  );
+  if (matches.length === 1) return matches[0]!;
+  const known = devices.map((device) => `"${device.name}" (${device.deviceId.slice(0, 12)})`).join(', ');
+  throw new ClientError(
+    'BAD_INPUT',
+    matches.length === 0
+      ? `No device of yours is called "${reference}". Your devices: ${known}.`
+      : `"${reference}" matches more than one device; use more of its ID. Your devices: ${known}.`,
+  );
+}
+
+function libraryLine(item: LibraryItem): string {
+  const where = item.registeredDeviceName ? ` on "${item.registeredDeviceName}"` : '';
+  const version = item.installed ? ` v${item.installed.version}` : '';
+  const problem = item.problem ? `  — ${item.problem}` : '';
+  return `${item.softwareId.padEnd(22)} ${item.state.padEnd(16)}${version}${where}${problem}`;
+}
+
+const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
+  async status({ client, values }) {
+    const status = await client.getStatus();
+    const { device } = status;
+    print(
+      values,
+      status,
+      [
+        `Provider:  ${status.providerUrl}`,
+        `Account:   ${status.user ? `${status.user.displayName} <${status.user.email}>` : 'not signed in'}`,
+        `Device:    ${device.name} (${device.shortId})${device.enrolled ? ', enrolled' : ', not enrolled'}` +
+          `${device.simulatedAs ? `, simulated as "${device.simulatedAs}"` : ''}`,
+        `ID from:   ${device.sources.join(', ')}`,
+        `Secrets:   ${status.secretStore.description}`,
+        `Profile:   ${status.profileDir}`,
+      ].join('\n'),
+    );
+    return 0;
+  },
+
+  async signup({ client, values }) {
+    const status = await client.createAccount({
+      email: requireOption(values.email, 'email'),
+      displayName: requireOption(values.name, 'name'),
+      password: values.password ?? (await password()),
+    });
+    print(values, status, `Welcome, ${status.user?.displayName}. Next: keyport enrol`);
+    return 0;
+  },
+
+  async login({ client, values }) {
+    const status = await client.signIn({
+      email: requireOption(values.email, 'email'),
+      password: values.password ?? (await password()),
+    });
+    const next = status.device.enrolled ? '' : ' This device is not enrolled yet: keyport enrol';
+    print(values, status, `Signed in as ${status.user?.displayName} <${status.user?.email}>.${next}`);
+    return 0;
+  },
+
+  async logout({ client, values }) {
+    print(values, await client.signOut(), 'Signed out.');
+    return 0;
+  },
+
+  async enrol({ client, values }) {
+    const status = await client.enrolDevice(values.name ? { name: values.name } : {});
+    print(values, status, `This device is enrolled as "${status.device.name}" (${status.device.shortId}).`);
+    return 0;
+  },
+
+  async devices({ client, values }) {
+    const devices = await client.listDevices();
+    const lines = devices.map(
+      (d) =>
+        `${d.isThisDevice ? '*' : ' '} ${d.deviceId.slice(0, 12)}  ${d.name.padEnd(20)} ${d.platform.padEnd(8)} ` +
+        `${d.software.length ? d.software.join(', ') : '(no software)'}`,
+    );
+    print(values, devices, lines.length ? lines.join('\n') : 'No devices enrolled yet: keyport enrol');
+    return 0;
+  },
+
+  async catalog({ client, values }) {
+    const page = await client.browseCatalog(values.search ? { q: values.search } : {});
+    const lines = page.items.map(
+      (item) =>
+        `${item.softwareId.padEnd(22)} ${(item.priceCents === 0 ? 'free' : `${(item.priceCents / 100).toFixed(2)} ${item.currency}`).padEnd(10)} ` +
+        `v${item.version.padEnd(8)} ${formatBytes(item.sizeBytes).padEnd(9)} ${item.name}`,
+    );
+    print(values, page, lines.length ? lines.join('\n') : 'Nothing in the store matches.');
+    return 0;
+  },
+
+  async buy({ client, values, args }) {
+    const purchase = await client.buy({ softwareId: softwareArgument(args) });
+    const price = purchase.priceCents === 0 ? 'free' : `${(purchase.priceCents / 100).toFixed(2)} ${purchase.currency}`;
+    print(values, purchase, `Bought ${purchase.softwareId} (${price}). Next: keyport install ${purchase.softwareId}`);
+    return 0;
+  },
+
+  async library({ client, values }) {
+    const items = await client.getLibrary();
+    print(values, items, items.length ? items.map(libraryLine).join('\n') : 'Your library is empty: keyport catalog');
+    return 0;
+  },
+
+  async install({ client, values, args }) {
+    const softwareId = softwareArgument(args);
+    const report = createProgressReporter(process.stderr);
+    const unsubscribe = client.subscribe((event) => {
+      if (event.name === 'install-progress' && event.payload.softwareId === softwareId && !values.json) {
+        report(event.payload);
+      }
+    });
+    // Ctrl-C cancels cleanly: nothing half-installed stays behind.
+    const cancel = () => void client.cancelInstall({ softwareId });
+    process.once('SIGINT', cancel);
+    try {
+      const item = await client.install({ softwareId });
+      print(values, item, `Installed ${item.name} ${item.installed?.version ?? ''}. Run it: keyport run ${softwareId}`);
+      return 0;
+    } finally {
+      unsubscribe();
+      process.off('SIGINT', cancel);
+    }
+  },
+
+  async run({ client, values, args }) {
+    const result = await client.run({ softwareId: softwareArgument(args) });
+    if (values.json) console.log(JSON.stringify(result, null, 2));
+    else process.stdout.write(result.output);
+    return result.exitCode ?? 1;
+  },
+
+  async uninstall({ client, values, args }) {
+    const item = await client.uninstall({ softwareId: softwareArgument(args) });
+    print(values, item, `Uninstalled ${item.name}.`);
+    return 0;
+  },
+
+  async transfer({ client, values, args }) {
+    const softwareId = softwareArgument(args);
+    const devices = await client.listDevices();
+    const destination = findDevice(devices, requireOption(values.to, 'to'));
+    const source = values.from
+      ? findDevice(devices, values.from)
+      : devices.find((device) => device.software.includes(softwareId));
+    if (!source) throw new ClientError('NOT_REGISTERED', `${softwareId} is not registered to any of your devices.`);
+    const outcome = await client.transfer({
+      softwareId,
+      sourceDeviceId: source.deviceId,
+      destinationDeviceId: destination.deviceId,
+    });
+    const after = outcome.leftThisDevice
+      ? ` It no longer runs on this device; free the space with: keyport uninstall ${softwareId}`
+      : destination.isThisDevice
+        ? ` Install it here: keyport install ${softwareId}`
+        : '';
+    print(values, outcome, `Moved ${softwareId} from "${source.name}" to "${destination.name}".${after}`);
+    return 0;
+  },
+
+  async transfers({ client, values }) {
+    const transfers = await client.listTransfers();
+    const lines = transfers.map(
+      (t) =>
+        `${t.createdAt}  ${t.softwareId.padEnd(22)} ${t.sourceDeviceId.slice(0, 12)} -> ${t.destinationDeviceId.slice(0, 12)}`,
+    );
+    print(values, transfers, lines.length ? lines.join('\n') : 'No transfers yet.');
+    return 0;
+  },
+
+  async sync({ client, values }) {
+    const report = await client.sync();
+    const parts = [
+      report.arrivals.length ? `arrived here: ${report.arrivals.join(', ')}` : '',
+      report.departures.length ? `moved away: ${report.departures.join(', ')}` : '',
+      report.refreshed.length ? `leases renewed: ${report.refreshed.join(', ')}` : '',
+    ].filter(Boolean);
+    print(values, report, parts.length ? `Synced; ${parts.join('; ')}.` : 'Synced; nothing changed.');
+    return 0;
+  },
+} satisfies Record<string, (invocation: Invocation) => Promise<number>>;
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`keyport: ${error.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
+    const clientError = toClientError(error);
+    if (process.argv.includes('--json')) console.log(JSON.stringify({ error: clientError.toJSON() }, null, 2));
+    console.error(`keyport: ${clientError.message}`);
+    process.exitCode = 1;
+  },
+);

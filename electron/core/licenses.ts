@@ -1,0 +1,124 @@
+/**
+ * License keys on this device (S33–S37): the transaction-ID handshake, the key kept in
+ * the SecretStore, the authentication information (device ID) kept in local state, the
+ * lease refreshed while online — and, when the provider refuses a refresh because the
+ * copy moved away, the key removed and the copy marked as moved (invariant 4).
+ */
+import type { JSONWebKeySet } from 'jose';
+import { ClientError } from '../../shared/client-errors.ts';
+import { verifyLicense, type LicenseClaims } from '../../shared/license.ts';
+import type { LocalStateStore } from './local-state.ts';
+import type { ProviderClient } from './provider-client.ts';
+import type { SecretStore } from './secret-store.ts';
+
+const keyName = (softwareId: string) => `license:${softwareId}`;
+
+/** Codes with which the provider says "this copy is not yours on this device any more". */
+const GONE = new Set(['LICENSE_REVOKED', 'NOT_REGISTERED']);
+
+export class LicenseKeeper {
+  constructor(
+    private readonly provider: ProviderClient,
+    private readonly secrets: SecretStore,
+    private readonly state: LocalStateStore,
+    private readonly now: () => Date,
+  ) {}
+
+  readKey(softwareId: string): Promise<string | null> {
+    return this.secrets.get(keyName(softwareId));
+  }
+
+  /** The provider's public keys, fetched again when a key names a `kid` we do not have. */
+  async jwks(options: { refresh?: boolean; kid?: string } = {}): Promise<JSONWebKeySet> {
+    const cached = this.state.current.jwks;
+    const known = cached && (!options.kid || cached.keys.some((key) => key.kid === options.kid));
+    if (cached && known && !options.refresh) return cached;
+    const fresh = await this.provider.jwks();
+    await this.state.update((state) => {
+      state.jwks = fresh;
+    });
+    return fresh;
+  }
+
+  /** S33–S37: request a transaction ID, redeem it, check the key, keep it. */
+  async acquire(softwareId: string, deviceId: string): Promise<LicenseClaims> {
+    const { transactionId } = await this.provider.requestLicense({ softwareId, deviceId });
+    const { licenseKey } = await this.provider.redeem({ transactionId, deviceId });
+    return this.keep(softwareId, deviceId, licenseKey);
+  }
+
+  /**
+   * Renew the lease. If the provider says the copy left this device, forget the key and
+   * mark the copy moved; the error still reaches the caller so it can say so.
+   */
+  async refresh(softwareId: string, deviceId: string): Promise<LicenseClaims> {
+    try {
+      const { licenseKey } = await this.provider.refresh({ softwareId, deviceId });
+      return await this.keep(softwareId, deviceId, licenseKey);
+    } catch (error) {
+      if (error instanceof ClientError && GONE.has(error.code)) await this.markMoved(softwareId);
+      throw error;
+    }
+  }
+
+  /** Remove the key and the authentication information; the copy no longer runs here. */
+  async forget(softwareId: string): Promise<void> {
+    await this.secrets.delete(keyName(softwareId));
+    if (this.state.copy(softwareId)) {
+      await this.state.update((state) => {
+        const copy = state.copies[softwareId];
+        if (copy) {
+          copy.authDeviceId = null;
+          copy.licenseExpiresAt = null;
+        }
+      });
+    }
+  }
+
+  async markMoved(softwareId: string): Promise<void> {
+    await this.forget(softwareId);
+    await this.state.update((state) => {
+      const copy = state.copies[softwareId];
+      if (copy) {
+        copy.status = 'moved';
+        copy.movedAt = this.now().toISOString();
+      }
+    });
+  }
+
+  /** Check a key the provider just issued before trusting it, then store it (S36–S37). */
+  private async keep(softwareId: string, deviceId: string, licenseKey: string): Promise<LicenseClaims> {
+    const kid = kidOf(licenseKey);
+    const claims = await verifyLicense(licenseKey, await this.jwks({ kid }), {
+      softwareId,
+      deviceId,
+      now: this.now(),
+    }).catch((error: unknown) => {
+      throw new ClientError(
+        'LICENSE_INVALID',
+        `The store sent a license key that does not check (${(error as Error).message}). Try again later.`,
+      );
+    });
+    await this.secrets.set(keyName(softwareId), licenseKey);
+    await this.state.update((state) => {
+      const copy = state.copies[softwareId];
+      if (copy) {
+        copy.copyId = claims.sub;
+        copy.status = 'active';
+        copy.movedAt = null;
+        copy.authDeviceId = deviceId;
+        copy.licenseExpiresAt = new Date(claims.exp * 1000).toISOString();
+      }
+    });
+    return claims;
+  }
+}
+
+function kidOf(licenseKey: string): string | undefined {
+  try {
+    const header = JSON.parse(Buffer.from(licenseKey.split('.')[0] ?? '', 'base64url').toString('utf8'));
+    return typeof header.kid === 'string' ? header.kid : undefined;
+  } catch {
+    return undefined;
+  }
+}

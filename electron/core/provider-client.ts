@@ -1,0 +1,203 @@
+/**
+ * The app's HTTP client for the provider, typed from the `shared/` schemas: every
+ * response is parsed with the same zod schema the provider serialises with, and every
+ * problem+json becomes a `ClientError` with a sentence a person can act on.
+ *
+ * Retries are only made where a repeat cannot do harm: reads, and writes the provider
+ * makes idempotent (purchases and transfers carry an `Idempotency-Key`, enrolment and
+ * lease refresh are idempotent by nature). Redeeming a transaction ID is never retried:
+ * it is single-use, so a lost answer means starting the handshake again.
+ */
+import type { z } from 'zod';
+import {
+  CatalogPage,
+  DeviceList,
+  DeviceResult,
+  Jwks,
+  LicenseRequestResult,
+  LicenseResult,
+  MeResult,
+  PurchaseResult,
+  RegistrationList,
+  SessionResult,
+  SoftwareResult,
+  TransferList,
+  TransferResult,
+} from '../../shared/api.ts';
+import { ClientError, clientErrorFromProblem } from '../../shared/client-errors.ts';
+
+export interface ProviderClientOptions {
+  baseUrl: string;
+  /** The session token to send, if any (read fresh on every request). */
+  token: () => string | null;
+  /** Told whether each request reached the provider. */
+  onReachability?: (online: boolean) => void;
+  fetch?: typeof fetch;
+  /** Delays between retries, in ms; the number of entries is the number of retries. */
+  retryDelays?: readonly number[];
+  timeoutMs?: number;
+}
+
+interface RequestOptions<S extends z.ZodType> {
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  schema: S | null;
+  idempotencyKey?: string;
+  /** May this request be sent again after a network failure or a 502/503/504? */
+  retry: boolean;
+  auth?: boolean;
+}
+
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+export class ProviderClient {
+  private readonly fetch: typeof fetch;
+  private readonly retryDelays: readonly number[];
+
+  constructor(private readonly options: ProviderClientOptions) {
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.retryDelays = options.retryDelays ?? [250, 1000];
+  }
+
+  get baseUrl(): string {
+    return this.options.baseUrl;
+  }
+
+  /** Headers for requests made outside this client (the downloader). */
+  authHeaders(): Record<string, string> {
+    const token = this.options.token();
+    return token ? { authorization: `Bearer ${token}` } : {};
+  }
+
+  url(path: string, query?: Record<string, string | number | undefined>): string {
+    const url = new URL(path, `${this.options.baseUrl}/`);
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    return url.toString();
+  }
+
+  // ── the API, one method per route (DESIGN §3) ─────────────────────────────
+  createAccount(body: { email: string; password: string; displayName: string }) {
+    return this.request('POST', '/v1/accounts', { body, schema: SessionResult, retry: false, auth: false });
+  }
+  signIn(body: { email: string; password: string }) {
+    return this.request('POST', '/v1/sessions', { body, schema: SessionResult, retry: false, auth: false });
+  }
+  signOut() {
+    return this.request('DELETE', '/v1/sessions/current', { schema: null, retry: true });
+  }
+  me() {
+    return this.request('GET', '/v1/me', { schema: MeResult, retry: true });
+  }
+  enrolDevice(body: { deviceId: string; name: string; platform: string }) {
+    return this.request('POST', '/v1/devices', { body, schema: DeviceResult, retry: true });
+  }
+  listDevices() {
+    return this.request('GET', '/v1/devices', { schema: DeviceList, retry: true });
+  }
+  renameDevice(deviceId: string, name: string) {
+    return this.request('PATCH', `/v1/devices/${deviceId}`, { body: { name }, schema: DeviceResult, retry: true });
+  }
+  catalog(query: { q?: string; cursor?: string; limit?: number }) {
+    return this.request('GET', '/v1/catalog', { query, schema: CatalogPage, retry: true, auth: false });
+  }
+  software(softwareId: string) {
+    return this.request('GET', `/v1/catalog/${softwareId}`, { schema: SoftwareResult, retry: true, auth: false });
+  }
+  purchase(body: { softwareId: string; deviceId: string }, idempotencyKey: string) {
+    return this.request('POST', '/v1/purchases', { body, schema: PurchaseResult, idempotencyKey, retry: true });
+  }
+  registrations() {
+    return this.request('GET', '/v1/registrations', { schema: RegistrationList, retry: true });
+  }
+  downloadUrl(softwareId: string, deviceId: string): string {
+    return this.url(`/v1/downloads/${softwareId}`, { deviceId });
+  }
+  requestLicense(body: { softwareId: string; deviceId: string }) {
+    return this.request('POST', '/v1/licenses/requests', { body, schema: LicenseRequestResult, retry: true });
+  }
+  redeem(body: { transactionId: string; deviceId: string }) {
+    return this.request('POST', '/v1/licenses/redeem', { body, schema: LicenseResult, retry: false });
+  }
+  refresh(body: { softwareId: string; deviceId: string }) {
+    return this.request('POST', '/v1/licenses/refresh', { body, schema: LicenseResult, retry: true });
+  }
+  jwks() {
+    return this.request('GET', '/v1/licenses/jwks', { schema: Jwks, retry: true, auth: false });
+  }
+  transfer(body: { softwareId: string; sourceDeviceId: string; destinationDeviceId: string }, idempotencyKey: string) {
+    return this.request('POST', '/v1/transfers', { body, schema: TransferResult, idempotencyKey, retry: true });
+  }
+  transfers() {
+    return this.request('GET', '/v1/transfers', { schema: TransferList, retry: true });
+  }
+
+  // ── the one way requests are made ─────────────────────────────────────────
+  async request<S extends z.ZodType>(
+    method: string,
+    path: string,
+    options: RequestOptions<S>,
+  ): Promise<S extends z.ZodType ? z.infer<S> : never> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.auth !== false) Object.assign(headers, this.authHeaders());
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+    const attempts = options.retry ? this.retryDelays.length + 1 : 1;
+
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.fetch(this.url(path, options.query), {
+          method,
+          headers,
+          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+        });
+      } catch {
+        this.options.onReachability?.(false);
+        if (attempt < attempts) {
+          await sleep(this.retryDelays[attempt - 1] ?? 0);
+          continue;
+        }
+        throw new ClientError(
+          'OFFLINE',
+          `Keyport cannot reach the store at ${this.options.baseUrl}. Check your connection and try again.`,
+        );
+      }
+      this.options.onReachability?.(true);
+      if (RETRYABLE_STATUS.has(response.status) && attempt < attempts) {
+        await response.body?.cancel();
+        await sleep(this.retryDelays[attempt - 1] ?? 0);
+        continue;
+      }
+      return (await this.read(response, options.schema)) as never;
+    }
+  }
+
+  private async read(response: Response, schema: z.ZodType | null): Promise<unknown> {
+    const text = await response.text();
+    let body: unknown = null;
+    if (text !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = null;
+      }
+    }
+    if (!response.ok) throw clientErrorFromProblem(response.status, body);
+    if (schema === null) return undefined;
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      throw new ClientError(
+        'PROVIDER_ERROR',
+        'The store answered in a form this version of Keyport does not understand. Update the app.',
+      );
+    }
+    return parsed.data;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,128 @@
+/**
+ * Where secrets live: license keys and the session token. The OS keychain (Keychain,
+ * Credential Manager, Secret Service) through `@napi-rs/keyring`, namespaced per profile
+ * so two profiles on one machine never see each other's keys.
+ *
+ * When no keychain answers, the app fails visibly with what to do; a plain-text file is
+ * used only when the user opted in with `--insecure-secret-file` (DESIGN §5).
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { AsyncEntry } from '@napi-rs/keyring';
+import { ClientError } from '../../shared/client-errors.ts';
+
+export interface SecretStore {
+  readonly kind: 'keychain' | 'insecure-file';
+  readonly description: string;
+  get(name: string): Promise<string | null>;
+  set(name: string, value: string): Promise<void>;
+  delete(name: string): Promise<void>;
+}
+
+/** The keychain service name of a profile: stable, and distinct per profile folder. */
+export function keychainService(profileDir: string): string {
+  const profileId = createHash('sha256').update(path.resolve(profileDir)).digest('hex').slice(0, 12);
+  return `Keyport (${profileId})`;
+}
+
+class KeychainSecretStore implements SecretStore {
+  readonly kind = 'keychain';
+  constructor(
+    private readonly service: string,
+    readonly description: string,
+  ) {}
+
+  private entry(name: string): AsyncEntry {
+    return new AsyncEntry(this.service, name);
+  }
+  async get(name: string): Promise<string | null> {
+    return (await this.entry(name).getPassword()) ?? null;
+  }
+  async set(name: string, value: string): Promise<void> {
+    await this.entry(name).setPassword(value);
+  }
+  async delete(name: string): Promise<void> {
+    await this.entry(name).deletePassword();
+  }
+}
+
+/** The opt-in fallback: one JSON file, mode 0600, written atomically. */
+class FileSecretStore implements SecretStore {
+  readonly kind = 'insecure-file';
+  readonly description: string;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly file: string) {
+    this.description = `a plain file readable only by you (${file}), because --insecure-secret-file was given`;
+  }
+
+  private async read(): Promise<Record<string, string>> {
+    try {
+      return JSON.parse(await readFile(this.file, 'utf8')) as Record<string, string>;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw error;
+    }
+  }
+  private update(change: (secrets: Record<string, string>) => void): Promise<void> {
+    const next = this.queue.then(async () => {
+      const secrets = await this.read();
+      change(secrets);
+      await mkdir(path.dirname(this.file), { recursive: true });
+      const temporary = `${this.file}.${process.pid}.tmp`;
+      await writeFile(temporary, JSON.stringify(secrets), { mode: 0o600 });
+      await rename(temporary, this.file);
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+  async get(name: string): Promise<string | null> {
+    await this.queue;
+    return (await this.read())[name] ?? null;
+  }
+  set(name: string, value: string): Promise<void> {
+    return this.update((secrets) => {
+      secrets[name] = value;
+    });
+  }
+  delete(name: string): Promise<void> {
+    return this.update((secrets) => {
+      delete secrets[name];
+    });
+  }
+}
+
+/** Ask the keychain to store, read back and delete a probe: the only sure sign it works. */
+async function probeKeychain(service: string): Promise<string | null> {
+  const probe = new AsyncEntry(service, 'keyport-probe');
+  const value = `probe-${process.pid}-${Date.now()}`;
+  try {
+    await probe.setPassword(value);
+    const read = await probe.getPassword();
+    await probe.deletePassword();
+    return read === value ? null : 'it did not return what was stored';
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+export const KEYCHAIN_HELP =
+  'Make sure your keychain is running and unlocked (on Linux: GNOME Keyring or KWallet in your ' +
+  'desktop session), then start Keyport again. If this machine has no keychain, start Keyport with ' +
+  '--insecure-secret-file to keep license keys in a file only your user can read.';
+
+export async function openSecretStore(options: {
+  profileDir: string;
+  insecureSecretFile: boolean;
+}): Promise<SecretStore> {
+  const service = keychainService(options.profileDir);
+  const failure = await probeKeychain(service);
+  if (failure === null) {
+    return new KeychainSecretStore(service, `the OS keychain, under "${service}"`);
+  }
+  if (options.insecureSecretFile) {
+    return new FileSecretStore(path.join(options.profileDir, 'secrets.insecure.json'));
+  }
+  throw new ClientError('KEYCHAIN_UNAVAILABLE', `No OS keychain answered (${failure}). ${KEYCHAIN_HELP}`);
+}
