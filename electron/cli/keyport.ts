@@ -96,7 +96,8 @@ function softwareArgument(args: string[]): string {
 
 async function password(): Promise<string> {
   if (process.env.KEYPORT_PASSWORD) return process.env.KEYPORT_PASSWORD;
-  if (!process.stdin.isTTY) throw new UsageError('set KEYPORT_PASSWORD, or run this in a terminal to be asked');
+  if (!process.stdin.isTTY)
+    throw new UsageError('set KEYPORT_PASSWORD, or run this in a terminal to be asked');
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   // Hide what is typed: readline echoes through _writeToOutput, which is silenced here.
   (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => undefined;
@@ -116,7 +117,8 @@ function requireOption(value: string | undefined, name: string): string {
 function findDevice(devices: DeviceSummary[], reference: string): DeviceSummary {
   const matches = devices.filter(
     (device) =>
-      device.name.toLowerCase() === reference.toLowerCase() || device.deviceId.startsWith(reference.toLowerCase()),
+      device.name.toLowerCase() === reference.toLowerCase() ||
+      device.deviceId.startsWith(reference.toLowerCase()),
   );
   if (matches.length === 1) return matches[0]!;
   const known = devices.map((device) => `"${device.name}" (${device.deviceId.slice(0, 12)})`).join(', ');
@@ -210,14 +212,23 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
 
   async buy({ client, values, args }) {
     const purchase = await client.buy({ softwareId: softwareArgument(args) });
-    const price = purchase.priceCents === 0 ? 'free' : `${(purchase.priceCents / 100).toFixed(2)} ${purchase.currency}`;
-    print(values, purchase, `Bought ${purchase.softwareId} (${price}). Next: keyport install ${purchase.softwareId}`);
+    const price =
+      purchase.priceCents === 0 ? 'free' : `${(purchase.priceCents / 100).toFixed(2)} ${purchase.currency}`;
+    print(
+      values,
+      purchase,
+      `Bought ${purchase.softwareId} (${price}). Next: keyport install ${purchase.softwareId}`,
+    );
     return 0;
   },
 
   async library({ client, values }) {
     const items = await client.getLibrary();
-    print(values, items, items.length ? items.map(libraryLine).join('\n') : 'Your library is empty: keyport catalog');
+    print(
+      values,
+      items,
+      items.length ? items.map(libraryLine).join('\n') : 'Your library is empty: keyport catalog',
+    );
     return 0;
   },
 
@@ -234,7 +245,11 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
     process.once('SIGINT', cancel);
     try {
       const item = await client.install({ softwareId });
-      print(values, item, `Installed ${item.name} ${item.installed?.version ?? ''}. Run it: keyport run ${softwareId}`);
+      print(
+        values,
+        item,
+        `Installed ${item.name} ${item.installed?.version ?? ''}. Run it: keyport run ${softwareId}`,
+      );
       return 0;
     } finally {
       unsubscribe();
@@ -262,7 +277,8 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
     const source = values.from
       ? findDevice(devices, values.from)
       : devices.find((device) => device.software.includes(softwareId));
-    if (!source) throw new ClientError('NOT_REGISTERED', `${softwareId} is not registered to any of your devices.`);
+    if (!source)
+      throw new ClientError('NOT_REGISTERED', `${softwareId} is not registered to any of your devices.`);
     const outcome = await client.transfer({
       softwareId,
       sourceDeviceId: source.deviceId,
@@ -310,7 +326,8 @@ main(process.argv.slice(2)).then(
       return;
     }
     const clientError = toClientError(error);
-    if (process.argv.includes('--json')) console.log(JSON.stringify({ error: clientError.toJSON() }, null, 2));
+    if (process.argv.includes('--json'))
+      console.log(JSON.stringify({ error: clientError.toJSON() }, null, 2));
     console.error(`keyport: ${clientError.message}`);
     process.exitCode = 1;
   },

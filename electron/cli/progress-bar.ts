@@ -24,7 +24,8 @@ export function progressLine(progress: InstallProgress, width = 24): string {
     ? `${formatBytes(receivedBytes)} / ${formatBytes(totalBytes)}`
     : formatBytes(receivedBytes);
   const rate = progress.bytesPerSecond > 0 ? ` ${formatBytes(progress.bytesPerSecond)}/s` : '';
-  const eta = progress.etaSeconds !== null && progress.phase === 'downloading' ? ` ETA ${progress.etaSeconds}s` : '';
+  const eta =
+    progress.etaSeconds !== null && progress.phase === 'downloading' ? ` ETA ${progress.etaSeconds}s` : '';
   return `${progress.phase.padEnd(11)} ${bar} ${Math.round(fraction * 100)}% ${amount}${rate}${eta}`;
 }
 

@@ -264,7 +264,10 @@ class Client implements KeyportClient {
     // One key per purchase intent: the client's retries resend it, so a lost answer
     // never charges twice (DESIGN §2).
     const { purchase } = await this.authenticated(() =>
-      this.provider.purchase({ softwareId: input.softwareId, deviceId: this.identity.deviceId }, randomUUID()),
+      this.provider.purchase(
+        { softwareId: input.softwareId, deviceId: this.identity.deviceId },
+        randomUUID(),
+      ),
     );
     await this.arrive({ softwareId: purchase.softwareId, copyId: purchase.copyId });
     this.emit('library-changed', { reason: `bought ${purchase.softwareId}` });
@@ -288,7 +291,10 @@ class Client implements KeyportClient {
     }
     // What this device knows locally, even when the provider cannot be asked right now.
     for (const copy of Object.values(this.state.current.copies)) {
-      if (!items.has(copy.softwareId) && (registrations === null || copy.installed || copy.status === 'moved')) {
+      if (
+        !items.has(copy.softwareId) &&
+        (registrations === null || copy.installed || copy.status === 'moved')
+      ) {
         items.set(copy.softwareId, this.libraryItem(copy.softwareId, null));
       }
     }
@@ -323,7 +329,11 @@ class Client implements KeyportClient {
       };
     }
     if (registration && !registeredHere) {
-      return { ...base, state: 'elsewhere', problem: `${base.name} is on "${device?.name ?? 'another device'}".` };
+      return {
+        ...base,
+        state: 'elsewhere',
+        problem: `${base.name} is on "${device?.name ?? 'another device'}".`,
+      };
     }
     if (!copy?.installed) return { ...base, state: 'ready-to-install', problem: null };
     const leaseOk =
@@ -473,6 +483,8 @@ class Client implements KeyportClient {
   private async checkWithProvider(softwareId: string): Promise<void> {
     const copy = this.state.copy(softwareId);
     if (!this.token || !copy || copy.status !== 'active') return;
+    // A profile carried to another machine: say so (DEVICE_MISMATCH), do not rewrite its state.
+    if (copy.authDeviceId !== null && copy.authDeviceId !== this.identity.deviceId) return;
     try {
       const registered = (await this.registrations()).some(
         (r) => r.softwareId === softwareId && r.deviceId === this.identity.deviceId,
@@ -626,7 +638,8 @@ class Client implements KeyportClient {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof ClientError && error.code === 'UNAUTHENTICATED' && this.token) await this.endSession();
+      if (error instanceof ClientError && error.code === 'UNAUTHENTICATED' && this.token)
+        await this.endSession();
       throw error;
     }
   }

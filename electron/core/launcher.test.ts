@@ -1,0 +1,203 @@
+/**
+ * The launch checks of S51–S54 (invariant 5), through the whole client against the real
+ * provider: a copy is installed and licensed for real, then its key, its device or its
+ * clock is made wrong in one way at a time — and the program must not start.
+ */
+import { generateKeyPair, SignJWT } from 'jose';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientError } from '../../shared/client-errors.ts';
+import { LICENSE_TYPE } from '../../shared/license.ts';
+import { createKeyportClient, type KeyportClient } from './client.ts';
+import { checkLaunch } from './launcher.ts';
+import type { LocalCopy } from './local-state.ts';
+import type { SecretStore } from './secret-store.ts';
+import { startBackend, type Backend } from './test-support/backends.ts';
+import { testSecretStore } from './test-support/keychain.ts';
+
+const SOFTWARE = 'hello-launch';
+
+let backend: Backend;
+let profileDir: string;
+let deviceName: string;
+let secrets: SecretStore;
+let genuineKey: string;
+const clients: KeyportClient[] = [];
+
+async function open(simulateDevice: string, now?: () => Date): Promise<KeyportClient> {
+  const client = await createKeyportClient(
+    { providerUrl: backend.url, profileDir, simulateDevice, insecureSecretFile: false },
+    { secretStore: secrets, syncIntervalMs: 0, retryDelays: [10], ...(now ? { now } : {}) },
+  );
+  clients.push(client);
+  return client;
+}
+
+async function refusal(client: KeyportClient): Promise<ClientError> {
+  const runsBefore = await readdir(path.join(profileDir, 'logs', SOFTWARE)).catch(() => []);
+  const error = await client.run({ softwareId: SOFTWARE }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof ClientError)) throw new Error(`the launch was not refused: ${String(error)}`);
+  // Refused before the program started: no new run log.
+  const runsAfter = await readdir(path.join(profileDir, 'logs', SOFTWARE)).catch(() => []);
+  expect(runsAfter.length).toBe(runsBefore.length);
+  return error;
+}
+
+function segments(key: string): [Record<string, unknown>, Record<string, unknown>, string] {
+  const [header, payload, signature] = key.split('.');
+  const decode = (part: string | undefined) =>
+    JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8'));
+  return [decode(header), decode(payload), signature ?? ''];
+}
+const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('launching an installed program (S51–S54)', () => {
+  beforeAll(async () => {
+    backend = await startBackend('provider');
+    await backend.publishProgram(SOFTWARE, { priceCents: 0, name: 'Hello Launch' });
+    profileDir = await mkdtemp(path.join(tmpdir(), 'keyport-launch-'));
+    secrets = await testSecretStore(profileDir);
+    deviceName = `desk-${randomBytes(4).toString('hex')}`;
+    const client = await open(deviceName);
+    await client.createAccount(backend.newAccount());
+    await client.enrolDevice({});
+    await client.buy({ softwareId: SOFTWARE });
+    await client.install({ softwareId: SOFTWARE });
+    genuineKey = (await secrets.get(`license:${SOFTWARE}`))!;
+  });
+  afterAll(async () => {
+    for (const client of clients) await client.close();
+    await secrets?.delete(`license:${SOFTWARE}`);
+    await secrets?.delete('session');
+    await rm(profileDir, { recursive: true, force: true });
+    await backend?.close();
+  });
+
+  it('runs a valid copy, which verifies its own license and prints its licensee', async () => {
+    const client = await open(deviceName);
+    const result = await client.run({ softwareId: SOFTWARE });
+    expect(result.exitCode).toBe(0);
+    expect(result.output).toMatch(/^Hello Launch — licensed to \S+ on device [0-9a-f]{12} \(lease until/);
+    expect(result.output).toContain('runs because this device holds its license');
+  });
+
+  it('refuses on another device (the profile copied to a different machine)', async () => {
+    const error = await refusal(await open(`not-${deviceName}`));
+    expect(error.code).toBe('DEVICE_MISMATCH');
+    expect(error.message).toMatch(/licensed to device [0-9a-f]{12}, but this is device/);
+  });
+
+  it('refuses a key whose claims were tampered with', async () => {
+    const [header, payload, signature] = segments(genuineKey);
+    const longer = { ...payload, exp: (payload.exp as number) + 365 * 24 * 3600 };
+    await secrets.set(`license:${SOFTWARE}`, `${encode(header)}.${encode(longer)}.${signature}`);
+    try {
+      const error = await refusal(await open(deviceName));
+      expect(error.code).toBe('LICENSE_INVALID');
+      expect(error.message).toMatch(/signature/);
+    } finally {
+      await secrets.set(`license:${SOFTWARE}`, genuineKey);
+    }
+  });
+
+  it('refuses a key signed by another key, even one that claims the provider key ID', async () => {
+    const [header, payload] = segments(genuineKey);
+    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    for (const kid of [header.kid as string, 'forged-key']) {
+      const forged = await new SignJWT(payload)
+        .setProtectedHeader({ alg: 'EdDSA', typ: LICENSE_TYPE, kid })
+        .sign(privateKey);
+      await secrets.set(`license:${SOFTWARE}`, forged);
+      const error = await refusal(await open(deviceName));
+      expect(error.code, kid).toBe('LICENSE_INVALID');
+    }
+    await secrets.set(`license:${SOFTWARE}`, genuineKey);
+  });
+
+  it('refuses an unsigned key (alg: none)', async () => {
+    const [header, payload] = segments(genuineKey);
+    await secrets.set(`license:${SOFTWARE}`, `${encode({ ...header, alg: 'none' })}.${encode(payload)}.`);
+    try {
+      const error = await refusal(await open(deviceName));
+      expect(error.code).toBe('LICENSE_INVALID');
+    } finally {
+      await secrets.set(`license:${SOFTWARE}`, genuineKey);
+    }
+  });
+
+  it('refuses a key whose lease has ended', async () => {
+    const [, payload] = segments(genuineKey);
+    const afterLease = new Date(((payload.exp as number) + 60) * 1000);
+    // Straight to the check, as when offline: no provider to renew the lease.
+    const copy: LocalCopy = {
+      softwareId: SOFTWARE,
+      copyId: payload.sub as string,
+      name: 'Hello Launch',
+      status: 'active',
+      authDeviceId: payload.dev as string,
+      licenseExpiresAt: null,
+      installed: { version: '1.0.0', installDir: '/nowhere', entry: 'main.mjs', installedAt: '' },
+      movedAt: null,
+    };
+    const jwks = await (await fetch(`${backend.url}/v1/licenses/jwks`)).json();
+    const check = {
+      softwareId: SOFTWARE,
+      copy,
+      licenseKey: genuineKey,
+      currentDeviceId: payload.dev as string,
+      jwks,
+    };
+    await expect(checkLaunch({ ...check, now: new Date() })).resolves.toMatchObject({ sw: SOFTWARE });
+    const error = await checkLaunch({ ...check, now: afterLease }).catch((e: unknown) => e as ClientError);
+    expect(error).toBeInstanceOf(ClientError);
+    expect((error as ClientError).message).toMatch(/lease has ended/);
+    // And a key for another device fails the `dev` check even if the stored device matches.
+    const otherDevice = {
+      ...check,
+      currentDeviceId: 'f'.repeat(64),
+      copy: { ...copy, authDeviceId: 'f'.repeat(64) },
+    };
+    expect(
+      ((await checkLaunch({ ...otherDevice, now: new Date() }).catch((e) => e)) as ClientError).code,
+    ).toBe('DEVICE_MISMATCH');
+  });
+
+  it('refuses a revoked copy: moved away, its renewal refused, its key removed', async () => {
+    const client = await open(deviceName);
+    const me = (await client.getStatus()).device.deviceId;
+    const destProfile = await mkdtemp(path.join(tmpdir(), 'keyport-launch-dest-'));
+    const destSecrets = await testSecretStore(destProfile);
+    // The same account, signed in on a second device in its own profile.
+    await destSecrets.set('session', (await secrets.get('session'))!);
+    const destination = await createKeyportClient(
+      {
+        providerUrl: backend.url,
+        profileDir: destProfile,
+        simulateDevice: `dest-${randomBytes(4).toString('hex')}`,
+        insecureSecretFile: false,
+      },
+      { secretStore: destSecrets, syncIntervalMs: 0 },
+    );
+    try {
+      await destination.enrolDevice({});
+      await destination.transfer({
+        softwareId: SOFTWARE,
+        sourceDeviceId: me,
+        destinationDeviceId: (await destination.getStatus()).device.deviceId,
+      });
+      const error = await refusal(client);
+      expect(error.code).toBe('COPY_MOVED');
+      expect(await secrets.get(`license:${SOFTWARE}`)).toBeNull();
+    } finally {
+      await destination.close();
+      await destSecrets.delete('session');
+      await rm(destProfile, { recursive: true, force: true });
+    }
+  });
+});
