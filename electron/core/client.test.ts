@@ -118,7 +118,7 @@ describe.each(BACKENDS)('the client core against the %s', (kind) => {
     expect(state).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
     expect(state).toContain(status.device.deviceId); // the authentication information is
     // The downloaded archive is not left lying around.
-    expect(await readdir(path.join(a.profileDir, 'downloads'))).toEqual([]);
+    expect(await readdir(path.join(a.profileDir, 'downloads', 'hello-paid'))).toEqual([]);
   });
 
   it('moves a copy: the source stops at once, the destination installs and runs it', async () => {

@@ -6,7 +6,7 @@
  * this device's state with the registered information.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Device, Registration } from '../../shared/api.ts';
@@ -377,8 +377,8 @@ class Client implements KeyportClient {
       const release = software.releases.find((r) => r.version === software.version);
       progress({ phase: 'downloading', ...idle, totalBytes: release?.sizeBytes ?? null });
 
-      await mkdir(this.downloadsDir, { recursive: true });
-      archivePath = path.join(this.downloadsDir, `${softwareId}-${software.version}.tar.gz`);
+      archivePath = path.join(this.downloadsDir, softwareId, `${software.version}.tar.gz`);
+      await this.dropStaleDownloads(archivePath);
       const downloaded = await download({
         url: this.provider.downloadUrl(softwareId, this.identity.deviceId),
         headers: this.provider.authHeaders(),
@@ -419,6 +419,15 @@ class Client implements KeyportClient {
     } finally {
       this.installs.delete(softwareId);
       if (archivePath) await rm(archivePath, { force: true });
+    }
+  }
+
+  /** A partial download of an older release can never be resumed: remove it. */
+  private async dropStaleDownloads(keep: string): Promise<void> {
+    const folder = path.dirname(keep);
+    await mkdir(folder, { recursive: true });
+    for (const name of await readdir(folder)) {
+      if (!name.startsWith(path.basename(keep))) await rm(path.join(folder, name), { force: true });
     }
   }
 

@@ -62,7 +62,9 @@ export function isPlaceholder(value: string | null | undefined): boolean {
  * The device identity from named identifier values. Sorted `name=value` lines make the
  * list canonical, so the order sources answer in cannot change the ID.
  */
-export function identityFromIdentifiers(identifiers: Record<string, string | null | undefined>): DeviceIdentity {
+export function identityFromIdentifiers(
+  identifiers: Record<string, string | null | undefined>,
+): DeviceIdentity {
   const usable = Object.entries(identifiers)
     .filter((entry): entry is [string, string] => !isPlaceholder(entry[1]))
     .map(([name, value]) => [name, value.trim().toLowerCase()] as const)

@@ -3,7 +3,7 @@
  * provider: a copy is installed and licensed for real, then its key, its device or its
  * clock is made wrong in one way at a time — and the program must not start.
  */
-import { generateKeyPair, SignJWT } from 'jose';
+import { generateKeyPair, SignJWT, type JSONWebKeySet } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -145,7 +145,7 @@ describe('launching an installed program (S51–S54)', () => {
       installed: { version: '1.0.0', installDir: '/nowhere', entry: 'main.mjs', installedAt: '' },
       movedAt: null,
     };
-    const jwks = await (await fetch(`${backend.url}/v1/licenses/jwks`)).json();
+    const jwks = (await (await fetch(`${backend.url}/v1/licenses/jwks`)).json()) as JSONWebKeySet;
     const check = {
       softwareId: SOFTWARE,
       copy,

@@ -12,7 +12,12 @@ import path from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import type { RunResult } from '../../shared/client-api.ts';
 import { ClientError } from '../../shared/client-errors.ts';
-import { LicenseInvalidError, shortDeviceId, verifyLicense, type LicenseClaims } from '../../shared/license.ts';
+import {
+  LicenseInvalidError,
+  shortDeviceId,
+  verifyLicense,
+  type LicenseClaims,
+} from '../../shared/license.ts';
 import type { LocalCopy } from './local-state.ts';
 
 export interface LaunchCheck {
@@ -67,14 +72,20 @@ export async function checkLaunch(check: LaunchCheck): Promise<LicenseClaims> {
     throw launchRefusal(copy.name, error);
   }
   if (copy.copyId !== null && claims.sub !== copy.copyId) {
-    throw new ClientError('LICENSE_INVALID', `${copy.name}'s license key belongs to another copy. Install it again.`);
+    throw new ClientError(
+      'LICENSE_INVALID',
+      `${copy.name}'s license key belongs to another copy. Install it again.`,
+    );
   }
   return claims;
 }
 
 function launchRefusal(name: string, error: unknown): ClientError {
   if (!(error instanceof LicenseInvalidError)) {
-    return new ClientError('LICENSE_INVALID', `${name}'s license key could not be checked. Install it again.`);
+    return new ClientError(
+      'LICENSE_INVALID',
+      `${name}'s license key could not be checked. Install it again.`,
+    );
   }
   switch (error.reason) {
     case 'WRONG_DEVICE':
@@ -142,7 +153,9 @@ export async function runProgram(run: ProgramRun): Promise<RunResult> {
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     child.once('error', (error) =>
-      reject(new ClientError('RUN_FAILED', `${run.name} could not be started (${error.message}). Reinstall it.`)),
+      reject(
+        new ClientError('RUN_FAILED', `${run.name} could not be started (${error.message}). Reinstall it.`),
+      ),
     );
     child.once('close', (exitCode, signal) => resolve({ exitCode, signal }));
   }).catch(async (error: unknown) => {

@@ -97,16 +97,29 @@ export class ProviderClient {
     return this.request('GET', '/v1/devices', { schema: DeviceList, retry: true });
   }
   renameDevice(deviceId: string, name: string) {
-    return this.request('PATCH', `/v1/devices/${deviceId}`, { body: { name }, schema: DeviceResult, retry: true });
+    return this.request('PATCH', `/v1/devices/${deviceId}`, {
+      body: { name },
+      schema: DeviceResult,
+      retry: true,
+    });
   }
   catalog(query: { q?: string; cursor?: string; limit?: number }) {
     return this.request('GET', '/v1/catalog', { query, schema: CatalogPage, retry: true, auth: false });
   }
   software(softwareId: string) {
-    return this.request('GET', `/v1/catalog/${softwareId}`, { schema: SoftwareResult, retry: true, auth: false });
+    return this.request('GET', `/v1/catalog/${softwareId}`, {
+      schema: SoftwareResult,
+      retry: true,
+      auth: false,
+    });
   }
   purchase(body: { softwareId: string; deviceId: string }, idempotencyKey: string) {
-    return this.request('POST', '/v1/purchases', { body, schema: PurchaseResult, idempotencyKey, retry: true });
+    return this.request('POST', '/v1/purchases', {
+      body,
+      schema: PurchaseResult,
+      idempotencyKey,
+      retry: true,
+    });
   }
   registrations() {
     return this.request('GET', '/v1/registrations', { schema: RegistrationList, retry: true });
@@ -126,8 +139,16 @@ export class ProviderClient {
   jwks() {
     return this.request('GET', '/v1/licenses/jwks', { schema: Jwks, retry: true, auth: false });
   }
-  transfer(body: { softwareId: string; sourceDeviceId: string; destinationDeviceId: string }, idempotencyKey: string) {
-    return this.request('POST', '/v1/transfers', { body, schema: TransferResult, idempotencyKey, retry: true });
+  transfer(
+    body: { softwareId: string; sourceDeviceId: string; destinationDeviceId: string },
+    idempotencyKey: string,
+  ) {
+    return this.request('POST', '/v1/transfers', {
+      body,
+      schema: TransferResult,
+      idempotencyKey,
+      retry: true,
+    });
   }
   transfers() {
     return this.request('GET', '/v1/transfers', { schema: TransferList, retry: true });

@@ -52,7 +52,9 @@ describe.skipIf(!KEYCHAIN_READY)(`the OS keychain (skipped when ${NO_KEYCHAIN_RE
 
 describe.skipIf(KEYCHAIN_READY)('without a keychain', () => {
   it('refuses to fall back to a file silently, and says what to do', async () => {
-    const error = await openSecretStore({ profileDir: await profile(), insecureSecretFile: false }).catch((e) => e);
+    const error = await openSecretStore({ profileDir: await profile(), insecureSecretFile: false }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(ClientError);
     expect(error.code).toBe('KEYCHAIN_UNAVAILABLE');
     expect(error.message).toMatch(/--insecure-secret-file/);
