@@ -362,6 +362,10 @@ class Client implements KeyportClient {
       this.emit('install-progress', { softwareId, ...update });
     const idle = { receivedBytes: 0, totalBytes: null, bytesPerSecond: 0, etaSeconds: null };
     let archivePath: string | null = null;
+    // Cancelling is honoured between steps too, not only while bytes are flowing.
+    const checkpoint = () => {
+      if (controller.signal.aborted) throw new ClientError('CANCELLED', `Installing ${softwareId} was cancelled.`);
+    };
     try {
       const registration = (await this.registrations()).find(
         (r) => r.softwareId === softwareId && r.deviceId === this.identity.deviceId,
@@ -372,7 +376,9 @@ class Client implements KeyportClient {
           `${softwareId} is not registered to this device. Buy it, or transfer it here from another device.`,
         );
       }
+      checkpoint();
       const software = await this.getSoftware({ softwareId });
+      checkpoint();
       await this.arrive({ softwareId, copyId: registration.copyId }, software.name);
       const release = software.releases.find((r) => r.version === software.version);
       progress({ phase: 'downloading', ...idle, totalBytes: release?.sizeBytes ?? null });
@@ -391,6 +397,7 @@ class Client implements KeyportClient {
       const done = { receivedBytes: downloaded.sizeBytes, totalBytes: downloaded.sizeBytes };
       progress({ phase: 'verifying', ...done, bytesPerSecond: 0, etaSeconds: 0 });
       progress({ phase: 'installing', ...done, bytesPerSecond: 0, etaSeconds: 0 });
+      checkpoint();
       const installed = await installPackage({ archivePath, installRoot: this.appsDir, softwareId });
       await this.state.update((state) => {
         const copy = state.copies[softwareId];

@@ -48,7 +48,8 @@ interface RequestOptions<S extends z.ZodType> {
   auth?: boolean;
 }
 
-const RETRYABLE_STATUS = new Set([502, 503, 504]);
+// 500 too: for a request that is safe to repeat, a passing fault deserves a second try.
+const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 
 export class ProviderClient {
   private readonly fetch: typeof fetch;

@@ -1,0 +1,135 @@
+/**
+ * What the core does when the provider misbehaves — the faults a real server cannot
+ * produce on demand, switched on in the MSW mock (over real HTTP): a connection dropped
+ * mid-download, a corrupted package, an expired transaction, 500s, latency.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { InstallProgress } from '../../shared/client-api.ts';
+import { ClientError } from '../../shared/client-errors.ts';
+import { startMockServer, type RunningMockServer } from '../../server-mock/server.ts';
+import { createKeyportClient, type KeyportClient } from './client.ts';
+import { testSecretStore } from './test-support/keychain.ts';
+import { packFiles } from '../../server/seed/package-builder.ts';
+
+let server: RunningMockServer;
+const opened: Array<{ client: KeyportClient; profileDir: string }> = [];
+
+beforeAll(async () => {
+  server = await startMockServer();
+  // Big enough that a drop after 64 KiB is really mid-download.
+  const archive = await packFiles({
+    'keyport.json': JSON.stringify({ version: '1.0.0', entry: 'main.mjs' }),
+    'main.mjs': "console.log('big program ran');\n",
+    'data.bin': randomBytes(512 * 1024),
+  });
+  await server.mock.publish({ softwareId: 'big-program', name: 'Big Program', priceCents: 0, archive });
+});
+afterAll(() => server?.close());
+afterEach(async () => {
+  server.mock.faults.reset();
+  for (const { client, profileDir } of opened.splice(0)) {
+    await client.close();
+    await rm(profileDir, { recursive: true, force: true });
+  }
+});
+
+/** A signed-in, enrolled device that owns big-program. */
+async function owner(): Promise<{ client: KeyportClient; profileDir: string }> {
+  const profileDir = await mkdtemp(path.join(tmpdir(), 'keyport-faults-'));
+  const client = await createKeyportClient(
+    {
+      providerUrl: server.url,
+      profileDir,
+      simulateDevice: `faults-${randomBytes(4).toString('hex')}`,
+      insecureSecretFile: false,
+    },
+    { secretStore: await testSecretStore(profileDir), syncIntervalMs: 0, retryDelays: [10, 10] },
+  );
+  opened.push({ client, profileDir });
+  const tag = randomBytes(4).toString('hex');
+  await client.createAccount({ email: `f-${tag}@example.test`, password: `pw-${tag}-long`, displayName: tag });
+  await client.enrolDevice({});
+  await client.buy({ softwareId: 'big-program' });
+  return { client, profileDir };
+}
+
+async function failure(promise: Promise<unknown>): Promise<ClientError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof ClientError)) throw new Error(`expected a ClientError, got ${String(error)}`);
+  return error;
+}
+
+describe('the client core when the provider misbehaves', () => {
+  it('resumes a download whose connection dropped halfway, then installs and runs it', async () => {
+    const { client } = await owner();
+    server.mock.faults.dropNextDownload(64 * 1024);
+    const item = await client.install({ softwareId: 'big-program' });
+    expect(item.state).toBe('installed');
+    expect(server.mock.faults.snapshot().dropDownload).toBeNull(); // the drop really happened
+    expect((await client.run({ softwareId: 'big-program' })).output).toContain('big program ran');
+  });
+
+  it('never installs a corrupted package, and leaves nothing behind', async () => {
+    const { client, profileDir } = await owner();
+    server.mock.faults.corruptDownloads();
+    const error = await failure(client.install({ softwareId: 'big-program' }));
+    expect(error.code).toBe('CHECKSUM_MISMATCH');
+    expect(error.message).toMatch(/try again/i);
+    expect(await readdir(path.join(profileDir, 'apps'))).toEqual([]);
+    expect(await readdir(path.join(profileDir, 'downloads', 'big-program'))).toEqual([]);
+    expect((await client.getLibrary())[0]?.state).toBe('ready-to-install');
+
+    server.mock.faults.corruptDownloads(false);
+    expect((await client.install({ softwareId: 'big-program' })).state).toBe('installed');
+  });
+
+  it('an expired transaction leaves the program installed but unlicensed, and says what to do', async () => {
+    const { client } = await owner();
+    server.mock.faults.expireTransactions();
+    const progress: InstallProgress[] = [];
+    client.subscribe((event) => {
+      if (event.name === 'install-progress') progress.push(event.payload);
+    });
+    const error = await failure(client.install({ softwareId: 'big-program' }));
+    expect(error.code).toBe('TRANSACTION_EXPIRED');
+    expect(error.message).toMatch(/Try installing again/);
+    expect(progress.at(-1)).toMatchObject({ phase: 'failed', message: error.message });
+    expect((await client.getLibrary())[0]?.state).toBe('needs-license');
+    expect((await failure(client.run({ softwareId: 'big-program' }))).code).toBe('LICENSE_MISSING');
+
+    server.mock.faults.expireTransactions(false);
+    expect((await client.install({ softwareId: 'big-program' })).state).toBe('installed');
+  });
+
+  it('retries what is safe to repeat, and never a single-use redeem', async () => {
+    const { client } = await owner();
+    server.mock.faults.failNext(1, '/v1/registrations');
+    expect(await client.getLibrary()).toHaveLength(1); // a read retried after a 500
+
+    server.mock.faults.failNext(1, '/v1/licenses/redeem');
+    const error = await failure(client.install({ softwareId: 'big-program' }));
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).toMatch(/store had a problem/);
+    expect(server.mock.faults.snapshot().failures).toEqual([]);
+  });
+
+  it('cancels an install that is waiting on a slow provider, leaving nothing installed', async () => {
+    const { client, profileDir } = await owner();
+    server.mock.faults.setLatency(2_000);
+    const installing = failure(client.install({ softwareId: 'big-program' }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await client.cancelInstall({ softwareId: 'big-program' });
+    server.mock.faults.setLatency(0);
+    const error = await installing;
+    // Cancelled while the registrations check or the download was in flight.
+    expect(['CANCELLED']).toContain(error.code);
+    expect(await readdir(path.join(profileDir, 'apps'))).toEqual([]);
+  });
+});
