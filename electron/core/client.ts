@@ -168,11 +168,12 @@ class Client implements KeyportClient {
   }
 
   async createAccount(input: { email: string; password: string; displayName: string }): Promise<AppStatus> {
-    return this.startSession(await this.provider.createAccount(input));
+    const { email, password, displayName } = input;
+    return this.startSession(await this.provider.createAccount({ email, password, displayName }));
   }
 
   async signIn(input: { email: string; password: string }): Promise<AppStatus> {
-    return this.startSession(await this.provider.signIn(input));
+    return this.startSession(await this.provider.signIn({ email: input.email, password: input.password }));
   }
 
   private async startSession(session: { user: AppStatus['user']; token: string }): Promise<AppStatus> {
@@ -281,6 +282,9 @@ class Client implements KeyportClient {
       try {
         registrations = await this.registrations();
         await this.reconcile(registrations);
+        // Name the devices copies are on; a device enrolled since the last look needs a fetch.
+        const known = new Set(this.devices?.map((device) => device.deviceId));
+        if (registrations.some((r) => !known.has(r.deviceId))) await this.loadDevices();
       } catch (error) {
         if (!(error instanceof ClientError && error.code === 'OFFLINE')) throw error;
       }
