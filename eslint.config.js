@@ -16,4 +16,18 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  {
+    // The renderer is a web page: browser globals, and no Node.js ones.
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: {
+      globals: {
+        ...Object.fromEntries(
+          Object.keys(globals.node)
+            .filter((name) => !(name in globals.browser))
+            .map((name) => [name, 'off']),
+        ),
+        ...globals.browser,
+      },
+    },
+  },
 );

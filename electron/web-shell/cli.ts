@@ -1,0 +1,79 @@
+/**
+ * `npm run web-shell -- --provider URL [--profile DIR] [--port N] [--no-open]`: the app as
+ * a local web app against a provider that is already running (no Electron, no built-in
+ * provider). Prints the launch URL, and opens it in Chromium when it can.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom } from '../core/app-options.ts';
+import { REPO_ROOT } from '../launch/renderer-build.ts';
+import { startWebApp } from '../launch/web-app.ts';
+
+const USAGE = `Usage: npm run web-shell -- [options]
+  --port N                the web app's port (default: any free port)
+  --no-open               do not open a Chromium window; print the address
+${APP_OPTIONS_USAGE}`;
+
+function fail(message: string): never {
+  console.error(`web-shell: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        ...APP_OPTION_SPEC,
+        port: { type: 'string' },
+        'no-open': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`--port takes a port number, not "${values.port}"`);
+  let appOptions;
+  try {
+    appOptions = appOptionsFrom(values);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  console.log(`Using the provider at ${appOptions.providerUrl}; app profile ${appOptions.profileDir}`);
+  const app = await startWebApp({
+    appOptions,
+    port,
+    open: !values['no-open'],
+    scratchDir: path.join(REPO_ROOT, 'data'),
+    log: (line) => console.log(line),
+  });
+  console.log('Press Ctrl-C to stop.');
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await app.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+  if (app.window) {
+    await app.window.exited;
+    console.log('The window was closed: stopping.');
+    await stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`web-shell failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

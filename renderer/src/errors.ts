@@ -1,0 +1,16 @@
+/**
+ * Errors as screens show them: the `ClientError`'s sentence, never a stack or a status
+ * code. Anything else (a bug in the renderer) still becomes a sentence.
+ */
+import { ClientError } from '../../shared/client-errors.ts';
+
+export interface ShownError {
+  code: string;
+  message: string;
+}
+
+export function describeError(error: unknown): ShownError {
+  if (error instanceof ClientError) return { code: error.code, message: error.message };
+  const detail = error instanceof Error ? error.message : String(error);
+  return { code: 'UNEXPECTED', message: `Something went wrong in this window: ${detail}` };
+}

@@ -1,0 +1,163 @@
+/**
+ * The `ClientBridge` of the web shell: calls are `POST /api/call/:method`, events an
+ * NDJSON stream from `GET /api/events`, both carrying the per-launch secret.
+ *
+ * The secret arrives in the launch URL's fragment (`#secret=…`), which browsers never
+ * send to a server; it is moved to sessionStorage (so a reload keeps working, and it
+ * dies with the tab) and wiped from the address bar and history at once.
+ */
+import type { ClientBridge, ClientEnvelope, ClientEvent } from '../../shared/client-api.ts';
+
+export const SECRET_HEADER = 'x-keyport-secret';
+const SECRET_STORAGE_KEY = 'keyport.web-shell.secret';
+
+const NO_SECRET =
+  'This window was opened without the key of this Keyport session. Open Keyport from the link `npm start` printed.';
+const SHELL_GONE =
+  'Keyport is not answering on this computer. Check that `npm start` is still running, then try again.';
+
+export function takeLaunchSecret(
+  location: Pick<Location, 'hash' | 'pathname' | 'search'> = window.location,
+  storage: Pick<Storage, 'getItem' | 'setItem'> = window.sessionStorage,
+  history: Pick<History, 'replaceState' | 'state'> = window.history,
+): string | null {
+  const fromFragment = new URLSearchParams(location.hash.replace(/^#/, '')).get('secret');
+  if (fromFragment) {
+    storage.setItem(SECRET_STORAGE_KEY, fromFragment);
+    history.replaceState(history.state, '', `${location.pathname}${location.search}`);
+    return fromFragment;
+  }
+  return storage.getItem(SECRET_STORAGE_KEY);
+}
+
+function failure(code: 'UNAUTHENTICATED' | 'UNEXPECTED', message: string): ClientEnvelope {
+  return { ok: false, error: { code, message } };
+}
+
+function isEnvelope(value: unknown): value is ClientEnvelope {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as { ok?: unknown; error?: { code?: unknown; message?: unknown } };
+  if (candidate.ok === true) return 'value' in candidate;
+  return (
+    candidate.ok === false &&
+    typeof candidate.error?.code === 'string' &&
+    typeof candidate.error.message === 'string'
+  );
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+export function createWebShellBridge(secret: string | null, fetchImpl: typeof fetch = fetch): ClientBridge {
+  const listeners = new Set<(event: ClientEvent) => void>();
+  let stream: AbortController | null = null;
+  /**
+   * Settles once the event stream is connected (the shell subscribes before it answers),
+   * so calls made right after `onEvent` cannot miss the events they cause — as over IPC.
+   */
+  let streamReady: Promise<void> = Promise.resolve();
+  let markReady: () => void = () => undefined;
+
+  const emit = (event: ClientEvent) => {
+    for (const listener of listeners) listener(event);
+  };
+
+  /** One shared connection for all listeners; reconnects with backoff while any listen. */
+  const pump = async (signal: AbortSignal): Promise<void> => {
+    let delay = 500;
+    let connectedBefore = false;
+    while (!signal.aborted && secret) {
+      try {
+        const response = await fetchImpl('/api/events', {
+          headers: { [SECRET_HEADER]: secret },
+          cache: 'no-store',
+          credentials: 'omit',
+          signal,
+        });
+        // Refusals do not heal by retrying.
+        if (response.status === 401 || response.status === 403) return markReady();
+        if (response.ok && response.body) {
+          markReady();
+          delay = 500;
+          // Events sent while the stream was down are lost: have the screens reload.
+          if (connectedBefore) emit({ name: 'library-changed', payload: { reason: 'reconnected' } });
+          connectedBefore = true;
+          const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+          let buffer = '';
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            buffer += value;
+            let newline: number;
+            while ((newline = buffer.indexOf('\n')) >= 0) {
+              const line = buffer.slice(0, newline).trim();
+              buffer = buffer.slice(newline + 1);
+              if (!line) continue; // heartbeat
+              try {
+                emit(JSON.parse(line) as ClientEvent);
+              } catch {
+                // A torn or foreign line: skip it rather than drop the stream.
+              }
+            }
+          }
+        }
+      } catch {
+        if (signal.aborted) return markReady();
+      }
+      // Calls need not wait for a stream that is down.
+      markReady();
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, 10_000);
+    }
+  };
+
+  return {
+    async invoke(method, input) {
+      if (!secret) return failure('UNAUTHENTICATED', NO_SECRET);
+      await Promise.race([streamReady, new Promise((resolve) => setTimeout(resolve, 2000))]);
+      let response: Response;
+      try {
+        response = await fetchImpl(`/api/call/${encodeURIComponent(method)}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [SECRET_HEADER]: secret },
+          body: input === undefined ? '' : JSON.stringify(input),
+          cache: 'no-store',
+          credentials: 'omit',
+        });
+      } catch {
+        return failure('UNEXPECTED', SHELL_GONE);
+      }
+      try {
+        const body: unknown = await response.json();
+        if (isEnvelope(body)) return body;
+      } catch {
+        // Not JSON: fall through to the generic sentence.
+      }
+      return failure(
+        'UNEXPECTED',
+        `Keyport answered in a way this window does not understand (HTTP ${response.status}). Reload the window.`,
+      );
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      if (!stream) {
+        stream = new AbortController();
+        streamReady = new Promise<void>((resolve) => (markReady = resolve));
+        void pump(stream.signal);
+      }
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && stream) {
+          stream.abort();
+          stream = null;
+        }
+      };
+    },
+  };
+}
