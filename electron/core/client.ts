@@ -368,7 +368,8 @@ class Client implements KeyportClient {
     let archivePath: string | null = null;
     // Cancelling is honoured between steps too, not only while bytes are flowing.
     const checkpoint = () => {
-      if (controller.signal.aborted) throw new ClientError('CANCELLED', `Installing ${softwareId} was cancelled.`);
+      if (controller.signal.aborted)
+        throw new ClientError('CANCELLED', `Installing ${softwareId} was cancelled.`);
     };
     try {
       const registration = (await this.registrations()).find(

@@ -157,6 +157,11 @@ describe('launching an installed program (S51–S54)', () => {
     const error = await checkLaunch({ ...check, now: afterLease }).catch((e: unknown) => e as ClientError);
     expect(error).toBeInstanceOf(ClientError);
     expect((error as ClientError).message).toMatch(/lease has ended/);
+    // Offline with no key at all (never licensed here): refused with what to do.
+    const missing = await checkLaunch({ ...check, licenseKey: null, now: new Date() }).catch(
+      (e) => e as ClientError,
+    );
+    expect(missing).toMatchObject({ code: 'LICENSE_MISSING' });
     // And a key for another device fails the `dev` check even if the stored device matches.
     const otherDevice = {
       ...check,

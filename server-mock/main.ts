@@ -1,0 +1,87 @@
+/**
+ * `npm run mock-server -- --port 8788 --host 127.0.0.1 --seed-demo`
+ * Starts the MSW mock provider over HTTP for UI work: prints its URL, the admin token,
+ * the demo login and where to switch faults (`GET/PUT/DELETE /__mock/faults`).
+ */
+import { parseArgs } from 'node:util';
+import { startMockServer } from './server.ts';
+
+const USAGE = `Usage: npm run mock-server -- [options]
+  --port N          port to listen on (default 8788)
+  --host H          address to bind (default 127.0.0.1)
+  --seed-demo       add the demo account, its second device and the demo catalog
+  --admin-token T   admin bearer token (default KEYPORT_ADMIN_TOKEN, else a random one)
+  --device-limit N  devices per account (default 5)
+  --latency MS      start with MS milliseconds of latency on every response
+  --help            this text
+Faults at runtime: GET/PUT/DELETE /__mock/faults, e.g.
+  curl -X PUT URL/__mock/faults -H 'content-type: application/json' -d '{"failNext":{"count":2,"path":"/v1/purchases"}}'
+  fields: latencyMs, failNext {count, path?}, failures [{remaining, path}], dropDownload {afterBytes, remaining},
+          corruptDownloads, expireTransactions`;
+
+function fail(message: string): never {
+  console.error(`keyport mock: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function wholeNumber(name: string, value: string | undefined, fallback: number, least: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < least)
+    fail(`${name} must be a whole number of at least ${least}`);
+  return number;
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string', default: '127.0.0.1' },
+        'seed-demo': { type: 'boolean', default: false },
+        'admin-token': { type: 'string' },
+        'device-limit': { type: 'string' },
+        latency: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  const { values } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const running = await startMockServer({
+    port: wholeNumber('--port', values.port, 8788, 0),
+    host: values.host,
+    adminToken: values['admin-token'],
+    settings: { deviceLimit: wholeNumber('--device-limit', values['device-limit'], 5, 1) },
+  });
+  const { mock, url } = running;
+  mock.faults.setLatency(wholeNumber('--latency', values.latency, 0, 0));
+  const demo = values['seed-demo'] ? await mock.seedDemo() : undefined;
+
+  console.log(`\nKeyport MOCK provider (MSW, in memory) listening on ${url}`);
+  console.log(`  admin token:  ${mock.adminToken}`);
+  console.log(`  faults:       ${url}/__mock/faults`);
+  if (demo) {
+    console.log(`  demo login:   ${demo.email} / ${demo.password}`);
+    console.log(
+      `  demo catalog: ${demo.softwareIds.join(', ')} (second device: --simulate-device old-laptop)`,
+    );
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void running.close().then(() => process.exit(0));
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`keyport mock failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
