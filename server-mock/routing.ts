@@ -255,6 +255,15 @@ function decodeSegment(segment: string): string {
   }
 }
 
+function isDecodable(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function routeFactory(env: RouteEnv) {
@@ -267,6 +276,12 @@ export function routeFactory(env: RouteEnv) {
   >(spec: RouteSpec<P, B, Q, H, A>): HttpHandler {
     return http[spec.method](fastifyStyleMatcher(env.baseUrl, spec.path), async ({ request, params }) => {
       const url = new URL(request.url);
+      // Like Fastify's router, refuse a malformed escape (`%zz`) before anything else runs.
+      if (!isDecodable(url.pathname)) {
+        return problemResponse(
+          mockProblem('VALIDATION', 'the request path is not a valid URL (a malformed % escape)'),
+        );
+      }
       if (!spec.control) {
         if (env.faults.latencyMs > 0) await delay(env.faults.latencyMs);
         if (env.faults.takeFailure(url.pathname)) {

@@ -4,7 +4,7 @@
  * something the client sent — into `application/problem+json` with a `code`.
  * Anything else is a bug: it is logged and answered as INTERNAL without details.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERROR_CODES, PROBLEM_CONTENT_TYPE, problemType, type ErrorCode } from '../../shared/errors.ts';
 import type { Problem } from '../../shared/api.ts';
@@ -94,6 +94,26 @@ export function installProblemHandlers(app: FastifyInstance): void {
   });
   app.setNotFoundHandler((request, reply) => {
     const failure = problem('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
-    return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(toProblemBody(failure));
+    return reply.code(404).type(PROBLEM_CONTENT_TYPE).serializer(JSON.stringify).send(toProblemBody(failure));
   });
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors the router raises before any handler runs
+ * (a malformed `%` escape in the path) become problem+json like every other refusal.
+ */
+export function frameworkErrorHandler(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const failure =
+    error.code === 'FST_ERR_BAD_URL'
+      ? new ProblemError('VALIDATION', 'the request path is not a valid URL (a malformed % escape)')
+      : classify(error);
+  return reply
+    .code(failure.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .serializer(JSON.stringify)
+    .send(toProblemBody(failure));
 }
