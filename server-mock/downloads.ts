@@ -5,34 +5,10 @@
  * announcing the genuine bytes — plus two of the mock's faults: altered bytes under those
  * same headers, and a body that stops after N bytes (the server then drops the socket).
  */
+import { parseRange } from '../shared/http-range.ts';
 import type { MockFaults } from './faults.ts';
 import { mockProblem } from './problem.ts';
 import type { ReleaseRecord } from './state.ts';
-
-/** The byte range asked for, `undefined` for the whole file, or `null` if unsatisfiable. */
-export function parseRange(
-  header: string | null | undefined,
-  size: number,
-): { start: number; end: number } | null | undefined {
-  if (!header) return undefined;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match) return undefined; // multi-range or another unit: the whole file (RFC 9110 allows it)
-  const [, from = '', to = ''] = match;
-  if (from === '' && to === '') return undefined;
-  let start: number;
-  let end: number;
-  if (from === '') {
-    const suffix = Number(to);
-    if (suffix === 0) return null;
-    start = Math.max(0, size - suffix);
-    end = size - 1;
-  } else {
-    start = Number(from);
-    end = to === '' ? size - 1 : Math.min(Number(to), size - 1);
-  }
-  if (start >= size || start > end) return null;
-  return { start, end };
-}
 
 /** Thrown into the body stream where the connection "drops"; the server destroys the socket. */
 export class DroppedConnection extends Error {

@@ -10,7 +10,7 @@ import { inTransaction, isUniqueViolation } from '../db/database.ts';
 import type { DeviceRow, SoftwareRow, UserRow } from '../db/schema.ts';
 import { normaliseEmail } from '../routes/accounts.ts';
 import { recordEvent } from './audit.ts';
-import { inspectPackage } from './package-inspector.ts';
+import { inspectPackage } from '../../shared/package-inspector.ts';
 import { hashPassword } from './passwords.ts';
 import { problem } from './problem.ts';
 import { newId } from './secrets.ts';

@@ -6,39 +6,10 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ERROR_CODES, PROBLEM_CONTENT_TYPE, problemType, type ErrorCode } from '../../shared/errors.ts';
-import type { Problem } from '../../shared/api.ts';
+import { PROBLEM_CONTENT_TYPE, type ErrorCode } from '../../shared/errors.ts';
+import { ProblemError, problem, toProblemBody } from '../../shared/problem.ts';
 
-export class ProblemError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    readonly detail?: string,
-    readonly headers: Record<string, string> = {},
-    readonly errors?: Problem['errors'],
-  ) {
-    super(detail ?? ERROR_CODES[code].title);
-    this.name = 'ProblemError';
-  }
-  get status(): number {
-    return ERROR_CODES[this.code].status;
-  }
-}
-
-export function problem(code: ErrorCode, detail?: string, headers?: Record<string, string>): ProblemError {
-  return new ProblemError(code, detail, headers);
-}
-
-export function toProblemBody(error: ProblemError): Problem {
-  const body: Problem = {
-    type: problemType(error.code),
-    title: ERROR_CODES[error.code].title,
-    status: error.status,
-    code: error.code,
-  };
-  if (error.detail) body.detail = error.detail;
-  if (error.errors) body.errors = error.errors;
-  return body;
-}
+export { ProblemError, problem, toProblemBody } from '../../shared/problem.ts';
 
 /** Fastify's own client-error codes, mapped to ours. */
 const FASTIFY_CLIENT_ERRORS: Record<string, ErrorCode> = {

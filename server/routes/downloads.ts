@@ -6,37 +6,13 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DownloadQuery, SoftwareParams } from '../../shared/api.ts';
+import { parseRange } from '../../shared/http-range.ts';
 import type { ProviderContext } from '../context.ts';
 import { currentUser, requireUser } from '../lib/auth.ts';
 import { findListedSoftware } from '../lib/catalog-queries.ts';
 import { findRegistration } from '../lib/ownership.ts';
 import { problem } from '../lib/problem.ts';
 import { bearerAuth, problems } from './schema-helpers.ts';
-
-/** The byte range asked for, `undefined` for the whole file, or `null` if unsatisfiable. */
-export function parseRange(
-  header: string | undefined,
-  size: number,
-): { start: number; end: number } | null | undefined {
-  if (!header) return undefined;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match) return undefined; // multi-range or another unit: serve the whole file (RFC 9110 allows it)
-  const [, from = '', to = ''] = match;
-  if (from === '' && to === '') return undefined;
-  let start: number;
-  let end: number;
-  if (from === '') {
-    const suffix = Number(to);
-    if (suffix === 0) return null;
-    start = Math.max(0, size - suffix);
-    end = size - 1;
-  } else {
-    start = Number(from);
-    end = to === '' ? size - 1 : Math.min(Number(to), size - 1);
-  }
-  if (start >= size || start > end) return null;
-  return { start, end };
-}
 
 export const downloadRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = async (app, { ctx }) => {
   app.get(

@@ -4,13 +4,13 @@
  * naming an `entry` file that is in the archive.
  */
 import { Parser, type ReadEntry } from 'tar';
-import { PackageManifest } from '../../shared/api.ts';
+import { PackageManifest } from './api.ts';
 import {
   normaliseEntryPath,
   unsafeEntryReason,
   unsafeLinkReason,
   type ArchiveEntry,
-} from '../../shared/archive-safety.ts';
+} from './archive-safety.ts';
 import { problem } from './problem.ts';
 
 const MANIFEST = 'keyport.json';
