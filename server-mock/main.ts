@@ -3,7 +3,7 @@
  * Starts the MSW mock provider over HTTP for UI work: prints its URL, the admin token,
  * the demo login and where to switch faults (`GET/PUT/DELETE /__mock/faults`).
  */
-import { parseArgs } from 'node:util';
+import { readCommandLine } from '../shared/command-line.ts';
 import { startMockServer } from './server.ts';
 
 const USAGE = `Usage: npm run mock-server -- [options]
@@ -19,42 +19,18 @@ Faults at runtime: GET/PUT/DELETE /__mock/faults, e.g.
   fields: latencyMs, failNext {count, path?}, failures [{remaining, path}], dropDownload {afterBytes, remaining},
           corruptDownloads, expireTransactions`;
 
-function fail(message: string): never {
-  console.error(`keyport mock: ${message}\n\n${USAGE}`);
-  process.exit(2);
-}
-
-function wholeNumber(name: string, value: string | undefined, fallback: number, least: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < least)
-    fail(`${name} must be a whole number of at least ${least}`);
-  return number;
-}
-
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string', default: '127.0.0.1' },
-        'seed-demo': { type: 'boolean', default: false },
-        'admin-token': { type: 'string' },
-        'device-limit': { type: 'string' },
-        latency: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    });
-  } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
-  }
-  const { values } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
+  const cli = readCommandLine('keyport mock', USAGE, {
+    port: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'seed-demo': { type: 'boolean', default: false },
+    'admin-token': { type: 'string' },
+    'device-limit': { type: 'string' },
+    latency: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  });
+  if (!cli) return;
+  const { values, wholeNumber } = cli;
   const running = await startMockServer({
     port: wholeNumber('--port', values.port, 8788, 0),
     host: values.host,

@@ -30,6 +30,7 @@ import type {
 import type { LicenseClaims } from '../shared/license.ts';
 import type { MockLicenseKeys } from './license-keys.ts';
 import { inspectPackage, sha256Hex } from './packages.ts';
+import { decodeCursor, encodeCursor } from '../shared/catalog-cursor.ts';
 import { mockProblem } from './problem.ts';
 import {
   byKeys,
@@ -670,22 +671,4 @@ export class MockRegistry {
     const events = this.auditLog.filter((event) => event.eventId > after).slice(0, limit);
     return { events: structuredClone(events), nextAfter: events.at(-1)?.eventId ?? after };
   }
-}
-
-type Cursor = [name: string, softwareId: string];
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-function decodeCursor(text: string): Cursor {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string')) {
-      return value as Cursor;
-    }
-  } catch {
-    // fall through to the problem below
-  }
-  throw mockProblem('VALIDATION', 'cursor: not a cursor this provider issued; start again without one');
 }

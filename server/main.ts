@@ -5,7 +5,7 @@
  * uses (never its password) and where the admin token is kept (never the token).
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { readCommandLine } from '../shared/command-line.ts';
 import { buildApp } from './app.ts';
 import { isPostgresUrl } from './db/database.ts';
 import { DEMO_ACCOUNT, seedDemo } from './seed/demo.ts';
@@ -28,21 +28,8 @@ const USAGE = `Usage: npm run server -- [options]
 Environment: KEYPORT_ADMIN_TOKEN, KEYPORT_RATE_LIMITS=off, LOG_LEVEL, KEYPORT_DEVICE_LIMIT,
   DATABASE_URL, KEYPORT_DATABASE_POOL_SIZE, KEYPORT_ARTIFACTS_DIR, KEYPORT_TRUST_PROXY=1`;
 
-function fail(message: string): never {
-  console.error(`keyport server: ${message}\n\n${USAGE}`);
-  process.exit(2);
-}
-
-function wholeNumber(name: string, value: string | undefined, fallback: number, least = 1): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < least)
-    fail(`${name} must be a whole number of at least ${least}, not "${value}"`);
-  return number;
-}
-
 /** The PostgreSQL URL if one is given; SQLite (undefined) otherwise. */
-function databaseUrl(value: string | undefined): string | undefined {
+function databaseUrl(value: string | undefined, fail: (message: string) => never): string | undefined {
   const url = value ?? (process.env.DATABASE_URL || undefined);
   if (url !== undefined && !isPostgresUrl(url))
     fail('--database-url (or DATABASE_URL) must start with postgres:// or postgresql://');
@@ -50,38 +37,27 @@ function databaseUrl(value: string | undefined): string | undefined {
 }
 
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string', default: '127.0.0.1' },
-        data: { type: 'string', default: './data' },
-        'database-url': { type: 'string' },
-        artifacts: { type: 'string' },
-        'seed-demo': { type: 'boolean', default: false },
-        'device-limit': { type: 'string' },
-        issuer: { type: 'string' },
-        'rotate-license-key': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    });
-  } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
-  }
-  const { values } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
+  const cli = readCommandLine('keyport server', USAGE, {
+    port: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    data: { type: 'string', default: './data' },
+    'database-url': { type: 'string' },
+    artifacts: { type: 'string' },
+    'seed-demo': { type: 'boolean', default: false },
+    'device-limit': { type: 'string' },
+    issuer: { type: 'string' },
+    'rotate-license-key': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  });
+  if (!cli) return;
+  const { values, fail, wholeNumber } = cli;
   // Port 0 asks the system for a free port (the address is printed below).
   const port = wholeNumber('--port', values.port ?? process.env.PORT, 8787, 0);
   const dataDir = path.resolve(values.data);
   const artifacts = values.artifacts ?? (process.env.KEYPORT_ARTIFACTS_DIR || undefined);
   const app = await buildApp({
     dataDir,
-    databaseUrl: databaseUrl(values['database-url']),
+    databaseUrl: databaseUrl(values['database-url'], fail),
     artifactsDir: artifacts ? path.resolve(artifacts) : undefined,
     rotateLicenseKey: values['rotate-license-key'],
     settings: {

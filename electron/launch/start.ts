@@ -13,7 +13,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { readCommandLine } from '../../shared/command-line.ts';
 import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom, type AppOptions } from '../core/app-options.ts';
 import { ensureBuilt } from './build-app.ts';
 import { electronLaunchability } from './electron-binary.ts';
@@ -36,42 +36,20 @@ Defaults here: --profile ./data/profile.`;
 
 const log = (line: string) => console.log(line);
 
-function fail(message: string): never {
-  console.error(`npm start: ${message}\n\n${USAGE}`);
-  process.exit(2);
-}
-
-function portOption(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) fail(`${name} takes a port number (0–65535), not "${value}"`);
-  return port;
-}
-
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        ...APP_OPTION_SPEC,
-        port: { type: 'string' },
-        data: { type: 'string' },
-        web: { type: 'boolean', default: false },
-        'web-port': { type: 'string' },
-        'no-open': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const providerPort = portOption('--port', values.port, 8787);
-  const webPort = portOption('--web-port', values['web-port'], 0);
+  const cli = readCommandLine('npm start', USAGE, {
+    ...APP_OPTION_SPEC,
+    port: { type: 'string' },
+    data: { type: 'string' },
+    web: { type: 'boolean', default: false },
+    'web-port': { type: 'string' },
+    'no-open': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  });
+  if (!cli) return;
+  const { values, fail, wholeNumber } = cli;
+  const providerPort = wholeNumber('--port', values.port, 8787, 0, 65535);
+  const webPort = wholeNumber('--web-port', values['web-port'], 0, 0, 65535);
 
   // 1. The provider.
   let provider: EmbeddedProvider | null = null;
@@ -101,7 +79,7 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     await provider?.close();
-    fail(error instanceof Error ? error.message : String(error));
+    return fail(error instanceof Error ? error.message : String(error));
   }
   log(
     `  app profile: ${appOptions.profileDir}${appOptions.simulateDevice ? ` (simulated device "${appOptions.simulateDevice}")` : ''}`,

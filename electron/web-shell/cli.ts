@@ -4,7 +4,7 @@
  * provider). Prints the launch URL, and opens it in Chromium when it can.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { readCommandLine } from '../../shared/command-line.ts';
 import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom } from '../core/app-options.ts';
 import { REPO_ROOT } from '../launch/renderer-build.ts';
 import { startWebApp } from '../launch/web-app.ts';
@@ -14,38 +14,21 @@ const USAGE = `Usage: npm run web-shell -- [options]
   --no-open               do not open a Chromium window; print the address
 ${APP_OPTIONS_USAGE}`;
 
-function fail(message: string): never {
-  console.error(`web-shell: ${message}\n\n${USAGE}`);
-  process.exit(2);
-}
-
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        ...APP_OPTION_SPEC,
-        port: { type: 'string' },
-        'no-open': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    fail(`--port takes a port number, not "${values.port}"`);
+  const cli = readCommandLine('web-shell', USAGE, {
+    ...APP_OPTION_SPEC,
+    port: { type: 'string' },
+    'no-open': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  });
+  if (!cli) return;
+  const { values, fail, wholeNumber } = cli;
+  const port = wholeNumber('--port', values.port, 0, 0, 65535);
   let appOptions;
   try {
     appOptions = appOptionsFrom(values);
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
+    return fail(error instanceof Error ? error.message : String(error));
   }
   console.log(`Using the provider at ${appOptions.providerUrl}; app profile ${appOptions.profileDir}`);
   const app = await startWebApp({

@@ -11,24 +11,7 @@ import {
 } from '../lib/catalog-queries.ts';
 import { problem } from '../lib/problem.ts';
 import { problems } from './schema-helpers.ts';
-
-type Cursor = [name: string, softwareId: string];
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-function decodeCursor(text: string): Cursor {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string')) {
-      return value as Cursor;
-    }
-  } catch {
-    // fall through to the problem below
-  }
-  throw problem('VALIDATION', 'cursor: not a cursor this provider issued; start again without one');
-}
+import { decodeCursor, encodeCursor } from '../../shared/catalog-cursor.ts';
 
 export const catalogRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = async (app, { ctx }) => {
   app.get(
