@@ -5,10 +5,10 @@
  * server/lib/license-signer.ts; the key only lives in memory.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, SignJWT } from 'jose';
+import { calculateJwkThumbprint } from 'jose';
 import type { z } from 'zod';
 import type { Jwks } from '../shared/api.ts';
-import { LICENSE_ALGORITHM, LICENSE_TYPE, type LicenseClaims } from '../shared/license.ts';
+import { LICENSE_ALGORITHM, signLicense, type LicenseClaims } from '../shared/license.ts';
 
 export type PublicJwks = z.infer<typeof Jwks>;
 
@@ -42,13 +42,7 @@ export class MockLicenseKeys {
   }
 
   sign(claims: LicenseClaims): Promise<string> {
-    const key = this.active();
-    const { iat, exp, ...rest } = claims;
-    return new SignJWT({ ...rest })
-      .setProtectedHeader({ alg: LICENSE_ALGORITHM, kid: key.kid, typ: LICENSE_TYPE })
-      .setIssuedAt(iat)
-      .setExpirationTime(exp)
-      .sign(key.privateKey);
+    return signLicense(claims, this.active());
   }
 
   private active(): SigningKey {

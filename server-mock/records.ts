@@ -13,6 +13,7 @@ import type {
   Transfer,
   User,
 } from '../shared/api.ts';
+import { DEFAULT_SETTINGS } from '../server/context.ts';
 import { sha256Hex } from './packages.ts';
 
 export interface MockSettings {
@@ -25,14 +26,9 @@ export interface MockSettings {
   maxReleaseBytes: number;
 }
 
-export const DEFAULT_MOCK_SETTINGS: MockSettings = {
-  issuer: 'keyport',
-  deviceLimit: 5,
-  leaseSeconds: 30 * 24 * 3600,
-  transactionTtlSeconds: 10 * 60,
-  sessionTtlSeconds: 30 * 24 * 3600,
-  maxReleaseBytes: 256 * 1024 * 1024,
-};
+// The provider's own defaults, less what the mock does not do (rate limiting).
+const { rateLimits: _notSimulated, ...providerDefaults } = DEFAULT_SETTINGS;
+export const DEFAULT_MOCK_SETTINGS: MockSettings = providerDefaults;
 
 export type Input<T extends z.ZodType> = z.output<T>;
 

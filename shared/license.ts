@@ -6,7 +6,15 @@
  *
  * This module depends only on `jose`, so it bundles into a demo program unchanged.
  */
-import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet } from 'jose';
+import {
+  createLocalJWKSet,
+  errors,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+  type JSONWebKeySet,
+  type KeyObject,
+} from 'jose';
 
 export const LICENSE_ALGORITHM = 'EdDSA';
 export const LICENSE_TYPE = 'keyport-license+jwt';
@@ -126,6 +134,22 @@ function toLicenseError(error: unknown): LicenseInvalidError {
   }
   const message = error instanceof Error ? error.message : String(error);
   return new LicenseInvalidError('MALFORMED', `the license key is not valid: ${message}`);
+}
+
+/**
+ * Sign claims as a license key: the one format the provider issues (and its mock
+ * imitates), Ed25519 with the key's `kid` and the license `typ` in the header.
+ */
+export function signLicense(
+  claims: LicenseClaims,
+  key: { kid: string; privateKey: KeyObject | CryptoKey },
+): Promise<string> {
+  const { iat, exp, ...rest } = claims;
+  return new SignJWT({ ...rest })
+    .setProtectedHeader({ alg: LICENSE_ALGORITHM, kid: key.kid, typ: LICENSE_TYPE })
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .sign(key.privateKey);
 }
 
 /** The first 12 characters of a device ID: enough to tell devices apart on screen. */

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InstallProgress } from '../../shared/client-api.ts';
-import { ClientError } from '../../shared/client-errors.ts';
 import { startMockServer, type RunningMockServer } from '../../server-mock/server.ts';
 import { createKeyportClient, type KeyportClient } from './client.ts';
+import { clientErrorOf } from './test-support/client-errors.ts';
 import { testSecretStore } from './test-support/keychain.ts';
 import { packFiles } from '../../server/seed/package-builder.ts';
 
@@ -61,15 +61,6 @@ async function owner(): Promise<{ client: KeyportClient; profileDir: string }> {
   return { client, profileDir };
 }
 
-async function failure(promise: Promise<unknown>): Promise<ClientError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ClientError)) throw new Error(`expected a ClientError, got ${String(error)}`);
-  return error;
-}
-
 describe('the client core when the provider misbehaves', () => {
   it('resumes a download whose connection dropped halfway, then installs and runs it', async () => {
     const { client } = await owner();
@@ -83,7 +74,7 @@ describe('the client core when the provider misbehaves', () => {
   it('never installs a corrupted package, and leaves nothing behind', async () => {
     const { client, profileDir } = await owner();
     server.mock.faults.corruptDownloads();
-    const error = await failure(client.install({ softwareId: 'big-program' }));
+    const error = await clientErrorOf(client.install({ softwareId: 'big-program' }));
     expect(error.code).toBe('CHECKSUM_MISMATCH');
     expect(error.message).toMatch(/try again/i);
     expect(await readdir(path.join(profileDir, 'apps'))).toEqual([]);
@@ -101,7 +92,7 @@ describe('the client core when the provider misbehaves', () => {
     client.subscribe((event) => {
       if (event.name === 'install-progress') progress.push(event.payload);
     });
-    const error = await failure(client.install({ softwareId: 'big-program' }));
+    const error = await clientErrorOf(client.install({ softwareId: 'big-program' }));
     expect(error.code).toBe('TRANSACTION_EXPIRED');
     expect(error.message).toMatch(/Try installing again/);
     expect(progress.at(-1)).toMatchObject({ phase: 'failed', message: error.message });
@@ -119,7 +110,7 @@ describe('the client core when the provider misbehaves', () => {
     expect(await client.getLibrary()).toHaveLength(1); // a read retried after a 500
 
     server.mock.faults.failNext(1, '/v1/licenses/redeem');
-    const error = await failure(client.install({ softwareId: 'big-program' }));
+    const error = await clientErrorOf(client.install({ softwareId: 'big-program' }));
     expect(error.code).toBe('INTERNAL');
     expect(error.message).toMatch(/store had a problem/);
     expect(server.mock.faults.snapshot().failures).toEqual([]);
@@ -128,7 +119,7 @@ describe('the client core when the provider misbehaves', () => {
   it('cancels an install that is waiting on a slow provider, leaving nothing installed', async () => {
     const { client, profileDir } = await owner();
     server.mock.faults.setLatency(2_000);
-    const installing = failure(client.install({ softwareId: 'big-program' }));
+    const installing = clientErrorOf(client.install({ softwareId: 'big-program' }));
     await new Promise((resolve) => setTimeout(resolve, 300));
     await client.cancelInstall({ softwareId: 'big-program' });
     server.mock.faults.setLatency(0);

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientEvent, InstallProgress } from '../../shared/client-api.ts';
-import { ClientError } from '../../shared/client-errors.ts';
 import { createKeyportClient, type ClientDependencies, type KeyportClient } from './client.ts';
 import { BACKENDS, startBackend, type Backend } from './test-support/backends.ts';
+import { clientErrorOf } from './test-support/client-errors.ts';
 import { testSecretStore } from './test-support/keychain.ts';
 
 interface TestDevice {
@@ -19,15 +19,6 @@ interface TestDevice {
   profileDir: string;
   name: string;
   events: ClientEvent[];
-}
-
-async function failure(promise: Promise<unknown>): Promise<ClientError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ClientError)) throw new Error(`expected a ClientError, got ${String(error)}`);
-  return error;
 }
 
 describe.each(BACKENDS)('the client core against the %s', (kind) => {
@@ -135,7 +126,7 @@ describe.each(BACKENDS)('the client core against the %s', (kind) => {
       destinationDeviceId: bStatus.device.deviceId,
     });
     expect(outcome.leftThisDevice).toBe(true);
-    const refused = await failure(a.client.run({ softwareId: 'hello-paid' }));
+    const refused = await clientErrorOf(a.client.run({ softwareId: 'hello-paid' }));
     expect(refused.code).toBe('COPY_MOVED');
     expect(refused.message).toMatch(/moved to another of your devices/);
     const onA = (await a.client.getLibrary()).find((item) => item.softwareId === 'hello-paid');
@@ -162,7 +153,7 @@ describe.each(BACKENDS)('the client core against the %s', (kind) => {
       sourceDeviceId: (await a.client.getStatus()).device.deviceId,
       destinationDeviceId: (await b!.client.getStatus()).device.deviceId,
     });
-    expect((await failure(a.client.run({ softwareId: 'hello-free' }))).code).toBe('COPY_MOVED');
+    expect((await clientErrorOf(a.client.run({ softwareId: 'hello-free' }))).code).toBe('COPY_MOVED');
   });
 
   it('sync renews a low lease, and a refused renewal removes the key and marks the copy moved', async () => {
@@ -201,27 +192,29 @@ describe.each(BACKENDS)('the client core against the %s', (kind) => {
     expect(after.installed).toBeNull();
     await expect(stat(installDir)).rejects.toThrow();
     expect((await a.client.getLibrary())[0]?.state).toBe('ready-to-install');
-    expect((await failure(a.client.run({ softwareId: 'hello-free' }))).code).toBe('NOT_INSTALLED');
+    expect((await clientErrorOf(a.client.run({ softwareId: 'hello-free' }))).code).toBe('NOT_INSTALLED');
   });
 
   it('turns problems into typed errors with sentences a person can act on', async () => {
     const account = backend.newAccount();
     const a = await device('a');
-    expect((await failure(a.client.buy({ softwareId: 'hello-free' }))).code).toBe('NOT_SIGNED_IN');
+    expect((await clientErrorOf(a.client.buy({ softwareId: 'hello-free' }))).code).toBe('NOT_SIGNED_IN');
     await a.client.createAccount(account);
-    const notEnrolled = await failure(a.client.buy({ softwareId: 'hello-free' }));
+    const notEnrolled = await clientErrorOf(a.client.buy({ softwareId: 'hello-free' }));
     expect(notEnrolled.code).toBe('NOT_ENROLLED');
     expect(notEnrolled.message).toMatch(/Enrol this device/);
     await a.client.enrolDevice({});
-    expect((await failure(a.client.buy({ softwareId: 'no-such-program' }))).code).toBe('NOT_FOUND');
+    expect((await clientErrorOf(a.client.buy({ softwareId: 'no-such-program' }))).code).toBe('NOT_FOUND');
     await a.client.buy({ softwareId: 'hello-free' });
-    const twice = await failure(a.client.buy({ softwareId: 'hello-free' }));
+    const twice = await clientErrorOf(a.client.buy({ softwareId: 'hello-free' }));
     expect(twice.code).toBe('ALREADY_REGISTERED');
     expect(twice.message).toMatch(/already own/);
-    expect((await failure(a.client.install({ softwareId: 'hello-paid' }))).code).toBe('NOT_REGISTERED');
+    expect((await clientErrorOf(a.client.install({ softwareId: 'hello-paid' }))).code).toBe('NOT_REGISTERED');
 
     const other = await device('other');
-    const wrong = await failure(other.client.signIn({ email: account.email, password: 'not-the-password' }));
+    const wrong = await clientErrorOf(
+      other.client.signIn({ email: account.email, password: 'not-the-password' }),
+    );
     expect(wrong.code).toBe('BAD_CREDENTIALS');
     expect(wrong.message).toMatch(/do not match/);
   });
@@ -240,7 +233,7 @@ describe.each(BACKENDS)('the client core against the %s', (kind) => {
       },
       { secretStore: await testSecretStore(offline.profileDir), syncIntervalMs: 0, retryDelays: [5] },
     );
-    const error = await failure(unreachable.signIn(account));
+    const error = await clientErrorOf(unreachable.signIn(account));
     expect(error.code).toBe('OFFLINE');
     expect(error.message).toMatch(/cannot reach the store/);
     expect((await unreachable.getStatus()).online).toBe(false);

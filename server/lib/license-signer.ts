@@ -17,9 +17,9 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { calculateJwkThumbprint, SignJWT, type JWK } from 'jose';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
-import { LICENSE_ALGORITHM, LICENSE_TYPE, type LicenseClaims } from '../../shared/license.ts';
+import { LICENSE_ALGORITHM, signLicense, type LicenseClaims } from '../../shared/license.ts';
 import type { Database } from '../db/schema.ts';
 import { addSigningKey, readSigningKeys, type SharedSigningKey } from '../db/shared-secrets.ts';
 
@@ -84,13 +84,7 @@ export class LicenseSigner {
 
   async sign(claims: LicenseClaims): Promise<string> {
     await this.reloadIfStale();
-    const key = this.activeKey();
-    const { iat, exp, ...rest } = claims;
-    return new SignJWT({ ...rest })
-      .setProtectedHeader({ alg: LICENSE_ALGORITHM, kid: key.kid, typ: LICENSE_TYPE })
-      .setIssuedAt(iat)
-      .setExpirationTime(exp)
-      .sign(key.privateKey);
+    return signLicense(claims, this.activeKey());
   }
 
   /** The newest key whose time has come; the oldest if clocks disagree about all of them. */
