@@ -139,8 +139,10 @@ class Client implements KeyportClient {
   }
 
   // ── account and device ───────────────────────────────────────────────────
-  getStatus(): Promise<AppStatus> {
-    return Promise.resolve(this.status());
+  async getStatus(): Promise<AppStatus> {
+    // Once per process, learn this device's enrolled name (and whether it is still enrolled).
+    if (this.token && this.devices === null) await this.loadDevices().catch(() => undefined);
+    return this.status();
   }
 
   private status(): AppStatus {
