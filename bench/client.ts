@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import { x as extract } from 'tar';
 import { download } from '../electron/core/downloader.ts';
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     const baselineDownload = await best(ROUNDS, async () => {
       const response = await fetch(url, { headers });
       await pipeline(
-        Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+        Readable.fromWeb(response.body as WebReadableStream),
         createWriteStream(path.join(work, 'plain.tar.gz')),
       );
     });
