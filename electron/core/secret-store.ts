@@ -117,7 +117,13 @@ export async function openSecretStore(options: {
   insecureSecretFile: boolean;
 }): Promise<SecretStore> {
   const service = keychainService(options.profileDir);
-  const failure = await probeKeychain(service);
+  // A keychain daemon that is just starting (or busy with another process) can fail one
+  // call; ask three times before telling the user it is not there.
+  let failure = await probeKeychain(service);
+  for (let attempt = 1; failure !== null && attempt < 3; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 150 * attempt));
+    failure = await probeKeychain(service);
+  }
   if (failure === null) {
     return new KeychainSecretStore(service, `the OS keychain, under "${service}"`);
   }
