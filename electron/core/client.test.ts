@@ -147,6 +147,14 @@ describe.each(BACKENDS)('the client core against the %s', (kind) => {
     const { a, b } = await owner(true);
     await a.client.buy({ softwareId: 'hello-free' });
     await a.client.install({ softwareId: 'hello-free' });
+    // B sees it, by name, on A.
+    expect((await b!.client.getLibrary())[0]).toMatchObject({
+      softwareId: 'hello-free',
+      name: 'Hello Free',
+      summary: 'Hello Free, for tests',
+      state: 'elsewhere',
+      registeredDeviceName: 'Laptop A',
+    });
     // B pulls the copy over; A has not heard about it yet.
     await b!.client.transfer({
       softwareId: 'hello-free',

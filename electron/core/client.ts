@@ -73,6 +73,8 @@ class Client implements KeyportClient {
   private readonly licenses: LicenseKeeper;
   private readonly listeners = new Set<(event: ClientEvent) => void>();
   private readonly installs = new Map<string, AbortController>();
+  /** Catalog entries seen in this process: names and summaries for the library. */
+  private readonly catalogEntries = new Map<string, { name: string; summary: string }>();
   private readonly now: () => Date;
   private readonly appsDir: string;
   private readonly downloadsDir: string;
@@ -287,6 +289,10 @@ class Client implements KeyportClient {
         // Name the devices copies are on; a device enrolled since the last look needs a fetch.
         const known = new Set(this.devices?.map((device) => device.deviceId));
         if (registrations.some((r) => !known.has(r.deviceId))) await this.loadDevices();
+        await this.learnCatalogEntries([
+          ...registrations.map((r) => r.softwareId),
+          ...Object.keys(this.state.current.copies),
+        ]);
       } catch (error) {
         if (!(error instanceof ClientError && error.code === 'OFFLINE')) throw error;
       }
@@ -311,10 +317,11 @@ class Client implements KeyportClient {
     const copy = this.state.copy(softwareId);
     const registeredHere = registration?.deviceId === this.identity.deviceId;
     const device = this.devices?.find((d) => d.deviceId === registration?.deviceId);
+    const entry = this.catalogEntries.get(softwareId);
     const base = {
       softwareId,
-      name: copy?.name ?? softwareId,
-      summary: '',
+      name: entry?.name ?? copy?.name ?? softwareId,
+      summary: entry?.summary ?? '',
       copyId: registration?.copyId ?? copy?.copyId ?? null,
       registeredDeviceId: registration?.deviceId ?? null,
       registeredDeviceName: device?.name ?? null,
@@ -474,10 +481,11 @@ class Client implements KeyportClient {
     await this.checkWithProvider(softwareId);
     const identity = await readDeviceIdentity(this.options.simulateDevice);
     const copy = this.state.copy(softwareId);
+    const licenseKey = await this.licenses.readKey(softwareId);
     await checkLaunch({
       softwareId,
       copy,
-      licenseKey: await this.licenses.readKey(softwareId),
+      licenseKey,
       currentDeviceId: identity.deviceId,
       jwks: this.state.current.jwks,
       now: this.now(),
@@ -492,7 +500,7 @@ class Client implements KeyportClient {
       name: copy!.name,
       installDir: installed.installDir,
       entryPath,
-      licenseKey: (await this.licenses.readKey(softwareId))!,
+      licenseKey: licenseKey!, // checkLaunch refuses a copy without a key
       deviceId: identity.deviceId,
       logDir: this.logsDir,
     });
@@ -594,14 +602,13 @@ class Client implements KeyportClient {
         report.departures.push(copy.softwareId);
       }
     }
-    // Names for copies known only by ID (arrivals from another device).
-    for (const copy of Object.values(this.state.current.copies)) {
-      if (copy.name === copy.softwareId) await this.learnName(copy.softwareId);
-    }
     return report;
   }
 
-  /** A copy is (now) registered to this device: record it, keeping any install. */
+  /**
+   * A copy is (now) registered to this device: record it, keeping any install. Without a
+   * name it is known by its ID until the next reconcile looks the name up.
+   */
   private async arrive(copy: { softwareId: string; copyId: string }, name?: string): Promise<void> {
     await this.state.updateCopy(
       copy.softwareId,
@@ -625,16 +632,25 @@ class Client implements KeyportClient {
         if (name) entry.name = name;
       },
     );
-    if (!name) await this.learnName(copy.softwareId);
   }
 
-  private async learnName(softwareId: string): Promise<void> {
-    const software = await this.getSoftware({ softwareId }).catch(() => null);
-    if (!software) return;
-    await this.state.update((state) => {
-      const entry = state.copies[softwareId];
-      if (entry) entry.name = software.name;
-    });
+  /** Look up the catalog entries the library shows and has not seen in this process. */
+  private async learnCatalogEntries(softwareIds: string[]): Promise<void> {
+    const unknown = [...new Set(softwareIds)].filter((id) => !this.catalogEntries.has(id));
+    const found = await Promise.all(
+      unknown.map((softwareId) => this.getSoftware({ softwareId }).catch(() => null)),
+    );
+    const named = found.filter((software) => software !== null);
+    for (const software of named) this.catalogEntries.set(software.softwareId, software);
+    if (named.some((software) => this.state.copy(software.softwareId)?.name === software.softwareId)) {
+      // Remember names locally too, for the library shown while offline.
+      await this.state.update((state) => {
+        for (const software of named) {
+          const copy = state.copies[software.softwareId];
+          if (copy) copy.name = software.name;
+        }
+      });
+    }
   }
 
   // ── plumbing ──────────────────────────────────────────────────────────────
