@@ -8,6 +8,7 @@
  *   failing part → the route → its result parsed through the response schema.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { http, type HttpCustomPredicate, type HttpHandler, type PathParams } from 'msw';
 import type { z } from 'zod';
 import type { User } from '../shared/api.ts';
@@ -263,8 +264,6 @@ function isDecodable(pathname: string): boolean {
     return false;
   }
 }
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function routeFactory(env: RouteEnv) {
   return function route<

@@ -8,6 +8,7 @@
  * lease refresh are idempotent by nature). Redeeming a transaction ID is never retried:
  * it is single-use, so a lost answer means starting the handshake again.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import {
   CatalogPage,
@@ -218,8 +219,4 @@ export class ProviderClient {
     }
     return parsed.data;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

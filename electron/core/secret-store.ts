@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AsyncEntry } from '@napi-rs/keyring';
 import { ClientError } from '../../shared/client-errors.ts';
 
@@ -121,7 +122,7 @@ export async function openSecretStore(options: {
   // call; ask three times before telling the user it is not there.
   let failure = await probeKeychain(service);
   for (let attempt = 1; failure !== null && attempt < 3; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 150 * attempt));
+    await sleep(150 * attempt);
     failure = await probeKeychain(service);
   }
   if (failure === null) {

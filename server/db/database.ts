@@ -11,6 +11,7 @@
  * gets the same guarantee from SERIALIZABLE transactions that are retried when the
  * database reports that two of them could not both have run one after the other.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
@@ -180,7 +181,7 @@ export async function inTransaction<T>(
         throw problem('UNAVAILABLE', 'the registry is busy; try again in a moment', { 'retry-after': '1' });
       }
       // Jittered, growing back-off so the losers of one race do not collide again.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 4 * 2 ** attempt)));
+      await sleep(Math.random() * Math.min(200, 4 * 2 ** attempt));
     }
   }
 }
