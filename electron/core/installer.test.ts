@@ -27,7 +27,7 @@ import {
   resolveEntryPoint,
   uninstallPackage,
 } from './installer.ts';
-import { maliciousCases, rawTar, rawTarGz } from './test-support/malicious-archives.ts';
+import { maliciousCases, rawTar, rawTarGz } from '../../shared/test-support/malicious-archives.ts';
 
 let work: string;
 /** Everything the installer could touch: the install root and a sentinel folder beside it. */

@@ -29,15 +29,16 @@ import {
   stat,
 } from 'node:fs/promises';
 import path from 'node:path';
-import { extract, Parser, type ReadEntry } from 'tar';
-import { PackageManifest } from '../../shared/api.ts';
-import {
-  normaliseEntryPath,
-  unsafeEntryReason,
-  unsafeLinkReason,
-  type ArchiveEntry,
-} from '../../shared/archive-safety.ts';
+import { extract, type ReadEntry } from 'tar';
+import { PackageManifest, SoftwareId } from '../../shared/api.ts';
+import { normaliseEntryPath, unsafeEntryReason, type ArchiveEntry } from '../../shared/archive-safety.ts';
 import { ClientError } from '../../shared/client-errors.ts';
+import {
+  describeEntry,
+  MANIFEST_NAME,
+  MAX_MANIFEST_BYTES,
+  scanArchive,
+} from '../../shared/package-inspector.ts';
 
 export interface InstalledPackage {
   softwareId: string;
@@ -56,9 +57,7 @@ export interface InstallOptions {
   onProgress?: (done: { entries: number; bytes: number }) => void;
 }
 
-const MANIFEST = 'keyport.json';
-const MAX_MANIFEST_BYTES = 64 * 1024;
-const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
+const MANIFEST = MANIFEST_NAME;
 /** Folders this module leaves in `installRoot` while it works: `.<kind>-<softwareId>-<12 hex>`. */
 const LEFTOVER = /^\.(staging|old|trash)-([a-z0-9][a-z0-9-]{1,62})-([0-9a-f]{12})$/;
 type WorkKind = 'staging' | 'old' | 'trash';
@@ -177,28 +176,13 @@ type ApprovedEntries = ArchiveEntry[];
 
 async function checkArchive(archivePath: string): Promise<ApprovedEntries> {
   await assertGzip(archivePath);
-  const entries: ArchiveEntry[] = [];
-  let unsafe: string | null = null;
-  const parser = new Parser({
-    strict: true,
-    onReadEntry: (entry: ReadEntry) => {
-      const described = describeEntry(entry);
-      entries.push(described);
-      unsafe ??= unsafeEntryReason(described);
-      entry.resume(); // only headers matter here; the bodies are read in the second pass
-    },
-  });
-  // The parser skips entry types it does not know; a package must not hide anything from this check.
-  parser.on('ignoredEntry', (entry: ReadEntry) => {
-    unsafe ??= `${entry.path}: ${entry.type} entries are not allowed`;
-  });
-  await feed(parser, archivePath).catch((error: unknown) => {
+  // Streamed, never the whole archive in memory; only headers matter in this pass.
+  const scan = await scanArchive(createReadStream(archivePath)).catch((error: unknown) => {
     throw damaged(error);
   });
-  unsafe ??= unsafeLinkReason(entries);
-  if (unsafe) throw new ClientError('UNSAFE_PACKAGE', unsafePackageSentence(unsafe));
-  if (entries.length === 0) throw damaged(new Error('the archive is empty'));
-  return entries;
+  if (scan.unsafe) throw new ClientError('UNSAFE_PACKAGE', unsafePackageSentence(scan.unsafe));
+  if (scan.entries.length === 0) throw damaged(new Error('the archive is empty'));
+  return scan.entries;
 }
 
 async function assertGzip(archivePath: string): Promise<void> {
@@ -211,32 +195,6 @@ async function assertGzip(archivePath: string): Promise<void> {
   } finally {
     await file.close();
   }
-}
-
-/** Streams the file through the parser (never the whole archive in memory). */
-function feed(parser: Parser, file: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const source = createReadStream(file);
-    const fail = (error: unknown) => {
-      source.destroy();
-      reject(error);
-    };
-    parser.on('error', fail);
-    parser.on('end', resolve);
-    parser.on('close', resolve);
-    source.on('error', fail);
-    source.on('data', (chunk) => {
-      if (!parser.write(chunk as Buffer)) {
-        source.pause();
-        parser.once('drain', () => source.resume());
-      }
-    });
-    source.on('end', () => parser.end());
-  });
-}
-
-function describeEntry(entry: ReadEntry): ArchiveEntry {
-  return { path: entry.path, type: entry.type, linkpath: entry.linkpath };
 }
 
 // ── step 2: expand into staging ───────────────────────────────────────────
@@ -490,7 +448,7 @@ async function exclusively<T>(installDir: string, work: () => Promise<T>): Promi
 }
 
 function assertSoftwareId(softwareId: string): void {
-  if (!SLUG.test(softwareId)) {
+  if (!SoftwareId.safeParse(softwareId).success) {
     throw new ClientError(
       'BAD_INPUT',
       `"${softwareId}" is not a software ID (lowercase letters, digits and dashes).`,

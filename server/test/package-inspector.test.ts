@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smallPackage, startProvider, type ApiResponse, type TestProvider } from './harness.ts';
 import { sha256Hex } from '../lib/secrets.ts';
+import { maliciousCases } from '../../shared/test-support/malicious-archives.ts';
 
 // ── a minimal ustar writer ───────────────────────────────────────────────────
 interface TarEntry {
@@ -359,4 +360,19 @@ describe('refused packages', () => {
   it('still lists the releases published before the refusals, and only those', async () => {
     expect((await releaseRows()).map((r) => r.version)).toEqual(['1.0.0', '1.0.1', '9.9.9']);
   });
+});
+
+describe('the archives the app refuses to install', () => {
+  // The provider must refuse to publish every package the installer would refuse, or a
+  // buyer would pay for something no device can install.
+  it.each(maliciousCases().map((c) => [c.name, c.archive] as const))(
+    '%s is refused',
+    async (_name, archive) => {
+      const before = await storedFiles();
+      const response = await publish(archive);
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION');
+      expect(await storedFiles()).toEqual(before);
+    },
+  );
 });
