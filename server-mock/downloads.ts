@@ -5,7 +5,7 @@
  * announcing the genuine bytes — plus two of the mock's faults: altered bytes under those
  * same headers, and a body that stops after N bytes (the server then drops the socket).
  */
-import { parseRange } from '../shared/http-range.ts';
+import { planDownload, unsatisfiableRangeHeaders } from '../shared/http-range.ts';
 import type { MockFaults } from './faults.ts';
 import { mockProblem } from './problem.ts';
 import type { ReleaseRecord } from './state.ts';
@@ -63,32 +63,18 @@ export function downloadResponse(
   faults: MockFaults,
 ): Response {
   const size = release.sizeBytes;
-  const etag = `"${release.sha256}"`;
-  const ifRange = request.headers.get('if-range');
-  const range = parseRange(
-    ifRange === null || ifRange === etag ? request.headers.get('range') : undefined,
-    size,
+  const plan = planDownload(
+    { softwareId, version: release.version, sha256: release.sha256, sizeBytes: size },
+    { range: request.headers.get('range'), ifRange: request.headers.get('if-range') },
   );
-  if (range === null) {
-    throw mockProblem('RANGE_NOT_SATISFIABLE', `the file is ${size} bytes long`, {
-      'content-range': `bytes */${size}`,
-    });
+  if (plan === null) {
+    throw mockProblem(
+      'RANGE_NOT_SATISFIABLE',
+      `the file is ${size} bytes long`,
+      unsatisfiableRangeHeaders(size),
+    );
   }
-  const headers: Record<string, string> = {
-    'content-type': 'application/gzip',
-    'accept-ranges': 'bytes',
-    etag,
-    'cache-control': 'private, no-store',
-    'x-checksum-sha256': release.sha256,
-    digest: `sha-256=${Buffer.from(release.sha256, 'hex').toString('base64')}`,
-    'x-keyport-version': release.version,
-    'content-disposition': `attachment; filename="${softwareId}-${release.version}.tar.gz"`,
-  };
-  const start = range?.start ?? 0;
-  const end = range?.end ?? size - 1;
-  let bytes = release.bytes.subarray(start, end + 1);
-  if (faults.corrupting) bytes = corrupted(bytes, start, size);
-  headers['content-length'] = String(bytes.length);
-  if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`;
-  return new Response(bodyStream(bytes, faults.takeDrop()), { status: range ? 206 : 200, headers });
+  let bytes = release.bytes.subarray(plan.start, plan.end + 1);
+  if (faults.corrupting) bytes = corrupted(bytes, plan.start, size);
+  return new Response(bodyStream(bytes, faults.takeDrop()), { status: plan.status, headers: plan.headers });
 }

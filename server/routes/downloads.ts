@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DownloadQuery, SoftwareParams } from '../../shared/api.ts';
-import { parseRange } from '../../shared/http-range.ts';
+import { planDownload, unsatisfiableRangeHeaders } from '../../shared/http-range.ts';
 import type { ProviderContext } from '../context.ts';
 import { currentUser, requireUser } from '../lib/auth.ts';
 import { findListedSoftware } from '../lib/catalog-queries.ts';
@@ -49,34 +49,26 @@ export const downloadRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = a
       if (!release) throw problem('NOT_FOUND', `${softwareId} has no published release`);
 
       const size = Number(release.size_bytes);
-      const etag = `"${release.sha256}"`;
-      const ifRange = request.headers['if-range'];
-      const rangeHeader = ifRange === undefined || ifRange === etag ? request.headers.range : undefined;
-      const range = parseRange(rangeHeader, size);
-      if (range === null) {
-        throw problem('RANGE_NOT_SATISFIABLE', `the file is ${size} bytes long`, {
-          'content-range': `bytes */${size}`,
-        });
+      const plan = planDownload(
+        { softwareId, version: release.version, sha256: release.sha256, sizeBytes: size },
+        { range: request.headers.range, ifRange: oneHeader(request.headers['if-range']) },
+      );
+      if (plan === null) {
+        throw problem(
+          'RANGE_NOT_SATISFIABLE',
+          `the file is ${size} bytes long`,
+          unsatisfiableRangeHeaders(size),
+        );
       }
-      reply
-        .header('content-type', 'application/gzip')
-        .header('accept-ranges', 'bytes')
-        .header('etag', etag)
-        .header('cache-control', 'private, no-store')
-        .header('x-checksum-sha256', release.sha256)
-        .header('digest', `sha-256=${Buffer.from(release.sha256, 'hex').toString('base64')}`)
-        .header('x-keyport-version', release.version)
-        .header('content-disposition', `attachment; filename="${softwareId}-${release.version}.tar.gz"`);
-      const file = ctx.artifacts.pathOf(release.sha256);
-      if (range) {
-        reply
-          .code(206)
-          .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
-          .header('content-length', range.end - range.start + 1);
-        return reply.send(createReadStream(file, { start: range.start, end: range.end }));
-      }
-      reply.header('content-length', size);
-      return reply.send(createReadStream(file));
+      reply.code(plan.status).headers(plan.headers);
+      return reply.send(
+        createReadStream(ctx.artifacts.pathOf(release.sha256), { start: plan.start, end: plan.end }),
+      );
     },
   );
 };
+
+/** A header sent twice is one comma-joined value (RFC 9110 §5.3). */
+function oneHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
