@@ -40,14 +40,13 @@ import {
   TransferBody,
   TransferList,
   TransferResult,
+  PACKAGE_TYPES,
 } from '../shared/api.ts';
 import { downloadResponse } from './downloads.ts';
 import { FaultUpdate } from './faults.ts';
 import type { MockLicenseKeys } from './license-keys.ts';
 import { mockProblem } from './problem.ts';
 import { json, noContent, routeFactory, type RouteEnv } from './routing.ts';
-
-const PACKAGE_TYPES = ['application/gzip', 'application/x-gzip', 'application/octet-stream'];
 
 /** `idempotent-replayed: true` on a replayed purchase or transfer, as the provider sends it. */
 const replayHeader = (replayed: boolean): Record<string, string> =>

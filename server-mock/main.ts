@@ -4,6 +4,7 @@
  * the demo login and where to switch faults (`GET/PUT/DELETE /__mock/faults`).
  */
 import { readCommandLine } from '../shared/command-line.ts';
+import { DEFAULT_MOCK_SETTINGS } from './records.ts';
 import { startMockServer } from './server.ts';
 
 const USAGE = `Usage: npm run mock-server -- [options]
@@ -35,7 +36,14 @@ async function main(): Promise<void> {
     port: wholeNumber('--port', values.port, 8788, 0),
     host: values.host,
     adminToken: values['admin-token'],
-    settings: { deviceLimit: wholeNumber('--device-limit', values['device-limit'], 5, 1) },
+    settings: {
+      deviceLimit: wholeNumber(
+        '--device-limit',
+        values['device-limit'],
+        DEFAULT_MOCK_SETTINGS.deviceLimit,
+        1,
+      ),
+    },
   });
   const { mock, url } = running;
   mock.faults.setLatency(wholeNumber('--latency', values.latency, 0, 0));

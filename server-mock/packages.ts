@@ -4,10 +4,5 @@
  * shared/archive-safety, and `keyport.json` at the root naming an `entry` file that is
  * in the archive. Refusals are the provider's 400 VALIDATION problems.
  */
-import { createHash } from 'node:crypto';
-
 export { inspectPackage } from '../shared/package-inspector.ts';
-
-export function sha256Hex(bytes: string | Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+export { sha256Hex } from '../server/lib/secrets.ts';

@@ -13,18 +13,11 @@ import type {
   Transfer,
   User,
 } from '../shared/api.ts';
-import { DEFAULT_SETTINGS } from '../server/context.ts';
+import { DEFAULT_SETTINGS, type ProviderSettings } from '../server/context.ts';
 import { sha256Hex } from './packages.ts';
 
-export interface MockSettings {
-  /** `iss` of every license key (the provider's default is `keyport`). */
-  issuer: string;
-  deviceLimit: number;
-  leaseSeconds: number;
-  transactionTtlSeconds: number;
-  sessionTtlSeconds: number;
-  maxReleaseBytes: number;
-}
+/** The provider's settings, less what the mock does not do (rate limiting). */
+export type MockSettings = Omit<ProviderSettings, 'rateLimits'>;
 
 // The provider's own defaults, less what the mock does not do (rate limiting).
 const { rateLimits: _notSimulated, ...providerDefaults } = DEFAULT_SETTINGS;
@@ -77,10 +70,8 @@ export type NewEvent = Partial<Pick<AuditEvent, 'userId' | 'softwareId' | 'devic
   type: string;
 };
 
-/** An opaque, prefixed ID like the provider's (`usr_…`, `cpy_…`). */
-export const newId = (prefix: string): string => `${prefix}_${randomBytes(12).toString('base64url')}`;
-/** A 256-bit bearer secret (`kps_…` session token, `kpt_…` transaction ID). */
-export const newSecret = (prefix: string): string => `${prefix}_${randomBytes(32).toString('base64url')}`;
+// IDs and secrets exactly as the provider makes them.
+export { newId, newSecret } from '../server/lib/secrets.ts';
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 
 export function hashPassword(password: string): string {

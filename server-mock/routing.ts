@@ -16,6 +16,7 @@ import type { MockFaults } from './faults.ts';
 import { sha256Hex } from './packages.ts';
 import { MockProblem, mockProblem, problemResponse } from './problem.ts';
 import type { MockRegistry } from './state.ts';
+import { PACKAGE_TYPES } from '../shared/api.ts';
 
 /** What every route may use; built once per mock. */
 export interface RouteEnv {
@@ -64,7 +65,6 @@ export interface RouteSpec<P, B, Q, H, A extends Auth> {
 }
 
 const JSON_BODY_LIMIT = 64 * 1024;
-const PACKAGE_TYPES = ['application/gzip', 'application/x-gzip', 'application/octet-stream'];
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="keyport"' };
 
 /** A JSON response whose body has been parsed through its response schema first. */

@@ -239,6 +239,9 @@ export const EventList = z.object({ events: z.array(AuditEvent), nextAfter: z.nu
 // ── health ───────────────────────────────────────────────────────────────────
 export const Health = z.object({ status: z.string(), database: z.string().optional() });
 
+/** Content types a release upload may be sent as (POST /v1/admin/software/:id/releases). */
+export const PACKAGE_TYPES = ['application/gzip', 'application/x-gzip', 'application/octet-stream'];
+
 /** The manifest every release archive carries at its root as `keyport.json`. */
 export const PackageManifest = z.object({
   version: Version,

@@ -23,7 +23,7 @@ import { LICENSE_ALGORITHM, signLicense, type LicenseClaims } from '../../shared
 import type { Database } from '../db/schema.ts';
 import { addSigningKey, readSigningKeys, type SharedSigningKey } from '../db/shared-secrets.ts';
 
-interface StoredKey {
+export interface StoredKey {
   kid: string;
   createdAt: string;
   privateJwk: JWK;

@@ -9,6 +9,7 @@ import {
   ReleaseCreated,
   SoftwareCreated,
   SoftwareParams,
+  PACKAGE_TYPES,
 } from '../../shared/api.ts';
 import type { ProviderContext } from '../context.ts';
 import { createSoftware, provision, publishRelease } from '../lib/admin-operations.ts';
@@ -16,8 +17,6 @@ import { requireAdmin } from '../lib/auth.ts';
 import { toDevice, toUser } from '../lib/mappers.ts';
 import { problem } from '../lib/problem.ts';
 import { adminAuth, problems } from './schema-helpers.ts';
-
-const PACKAGE_TYPES = ['application/gzip', 'application/x-gzip', 'application/octet-stream'];
 
 export const adminRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = async (app, { ctx }) => {
   app.addHook('onRequest', requireAdmin(ctx));
