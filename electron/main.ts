@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, session, shell, type IpcMainInvokeEvent, type Session } from 'electron';
 import { CONTENT_SECURITY_POLICY } from './content-security-policy.ts';
-import { defaultProfileDir, parseAppOptions } from './core/app-options.ts';
+import { defaultProfileDir, parseAppOptions, type AppOptions } from './core/app-options.ts';
 import { createKeyportClient } from './core/client.ts';
 import { forwardClientEvents, registerClientIpc } from './ipc-main.ts';
 import { createRecoveringClient } from './shell-client.ts';
@@ -33,13 +33,14 @@ app.enableSandbox();
 // The profile is known before anything starts: it decides where Chromium keeps its own
 // state, and with it the single-instance lock, so two profiles ("two devices", DESIGN §5)
 // can run side by side while a second launch of the same profile focuses the first.
-let profileDir: string;
+// Parsed once: bad options are reported in the window (opening the core fails with them).
+let appOptions: { ok: true; value: AppOptions } | { ok: false; error: unknown };
 try {
-  profileDir = parseAppOptions(process.argv.slice(1)).profileDir;
-} catch {
-  // Bad options are reported in the window (the core fails to open with the same error).
-  profileDir = defaultProfileDir();
+  appOptions = { ok: true, value: parseAppOptions(process.argv.slice(1)) };
+} catch (error) {
+  appOptions = { ok: false, error };
 }
+const profileDir = appOptions.ok ? appOptions.value.profileDir : defaultProfileDir();
 app.setPath('userData', path.join(profileDir, 'electron'));
 
 if (!app.requestSingleInstanceLock()) {
@@ -49,9 +50,10 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 function run(): void {
-  const client = createRecoveringClient(async () =>
-    createKeyportClient(parseAppOptions(process.argv.slice(1))),
-  );
+  const client = createRecoveringClient(async () => {
+    if (!appOptions.ok) throw appOptions.error;
+    return createKeyportClient(appOptions.value);
+  });
   void client.ready().then((error) => {
     if (error) console.error(`Keyport could not start its core (${error.code}): ${error.message}`);
   });

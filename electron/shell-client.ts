@@ -29,12 +29,14 @@ export function createRecoveringClient(
   const listeners = new Set<(event: ClientEvent) => void>();
   let client: ShellClient | null = null;
   let unsubscribeCore: (() => void) | null = null;
-  let attempt: Promise<ShellClient> | null = null;
+  let attempt: Promise<ShellClient>;
   let lastError: ClientError | null = null;
   let lastFailureAt = -Infinity;
   let closed = false;
 
   const start = (): Promise<ShellClient> => {
+    // From here on, `lastError` set means this attempt failed (and when).
+    lastError = null;
     const current = open().then(
       async (opened) => {
         if (closed) {
@@ -42,7 +44,6 @@ export function createRecoveringClient(
           throw toClientError(new Error('Keyport is shutting down.'));
         }
         client = opened;
-        lastError = null;
         unsubscribeCore = opened.subscribe((event) => {
           for (const listener of listeners) listener(event);
         });
@@ -66,16 +67,10 @@ export function createRecoveringClient(
   const current = async (): Promise<ShellClient> => {
     if (client) return client;
     if (closed) throw toClientError(new Error('Keyport is shutting down.'));
-    if (lastError && now() - lastFailureAt >= RETRY_INTERVAL_MS && attempt !== null) {
-      // Only one retry at a time: concurrent calls share it.
-      const failed = attempt;
-      const settled = await failed.then(
-        () => true,
-        () => false,
-      );
-      if (!settled && attempt === failed) start();
-    }
-    return attempt ?? first;
+    // Only a failed attempt is retried, at most once a second; calls made while an
+    // attempt runs (or within a second of its failure) share it and its outcome.
+    if (lastError && now() - lastFailureAt >= RETRY_INTERVAL_MS) start();
+    return attempt;
   };
 
   const methods = Object.fromEntries(

@@ -179,6 +179,36 @@ describe('createRecoveringClient', () => {
     expect(fake.listenerCount()).toBe(0);
   });
 
+  it('keeps the 1 s limit when a burst of calls shares a retry that fails', async () => {
+    let now = 0;
+    const fake = createFakeClient();
+    let failRetry: (error: unknown) => void = () => undefined;
+    const open = vi
+      .fn<() => Promise<typeof fake.client>>()
+      .mockRejectedValueOnce(new ClientError('KEYCHAIN_UNAVAILABLE', 'No OS keychain answered. Unlock it.'))
+      .mockImplementationOnce(() => new Promise((_resolve, reject) => (failRetry = reject)))
+      .mockResolvedValue(fake.client);
+    const client = createRecoveringClient(open, { now: () => now });
+    expect(await client.ready()).toMatchObject({ code: 'KEYCHAIN_UNAVAILABLE' });
+
+    now += 1500;
+    const burst = [client.getStatus(), client.getLibrary(), client.listDevices()];
+    expect(open).toHaveBeenCalledTimes(2); // one retry, shared by the whole burst
+    failRetry(new ClientError('KEYCHAIN_UNAVAILABLE', 'Still locked.'));
+    for (const call of burst) await expect(call).rejects.toMatchObject({ message: 'Still locked.' });
+    await expect(client.getStatus()).rejects.toMatchObject({ message: 'Still locked.' });
+    expect(open).toHaveBeenCalledTimes(2); // no new attempt within a second of that failure
+
+    now += 999;
+    await expect(client.getStatus()).rejects.toMatchObject({ message: 'Still locked.' });
+    expect(open).toHaveBeenCalledTimes(2);
+
+    now += 1;
+    expect(await client.getStatus()).toEqual(FAKE_STATUS);
+    expect(open).toHaveBeenCalledTimes(3);
+    await client.close();
+  });
+
   it('shares one attempt between concurrent calls', async () => {
     const fake = createFakeClient();
     const open = vi.fn(async () => fake.client);

@@ -189,6 +189,9 @@ export type ClientEnvelope<T = unknown> =
 export const clientChannel = (method: ClientMethod): string => `keyport:${method}`;
 export const CLIENT_EVENT_CHANNEL = 'keyport:event';
 
+/** The header that carries the web shell's per-launch secret on every /api request. */
+export const WEB_SHELL_SECRET_HEADER = 'x-keyport-secret';
+
 /**
  * What a shell hands the renderer: the raw transport. The renderer wraps it with
  * `createClientProxy` so errors come back as `ClientError`s with their code (contextBridge

@@ -13,7 +13,8 @@ import type { DeviceSummary, LibraryItem } from '../../shared/client-api.ts';
 import { ClientError, toClientError } from '../../shared/client-errors.ts';
 import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom } from '../core/app-options.ts';
 import { createKeyportClient, type KeyportClient } from '../core/client.ts';
-import { createProgressReporter, formatBytes } from './progress-bar.ts';
+import { formatBytes, formatPrice, TERMINAL_BYTES } from '../../shared/format.ts';
+import { createProgressReporter } from './progress-bar.ts';
 
 const USAGE = `Usage: keyport <command> [arguments] [options]
 
@@ -203,8 +204,8 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
     const page = await client.browseCatalog(values.search ? { q: values.search } : {});
     const lines = page.items.map(
       (item) =>
-        `${item.softwareId.padEnd(22)} ${(item.priceCents === 0 ? 'free' : `${(item.priceCents / 100).toFixed(2)} ${item.currency}`).padEnd(10)} ` +
-        `v${item.version.padEnd(8)} ${formatBytes(item.sizeBytes).padEnd(9)} ${item.name}`,
+        `${item.softwareId.padEnd(22)} ${formatPrice(item.priceCents, item.currency, 'plain').padEnd(10)} ` +
+        `v${item.version.padEnd(8)} ${formatBytes(item.sizeBytes, TERMINAL_BYTES).padEnd(9)} ${item.name}`,
     );
     print(values, page, lines.length ? lines.join('\n') : 'Nothing in the store matches.');
     return 0;
@@ -212,8 +213,7 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
 
   async buy({ client, values, args }) {
     const purchase = await client.buy({ softwareId: softwareArgument(args) });
-    const price =
-      purchase.priceCents === 0 ? 'free' : `${(purchase.priceCents / 100).toFixed(2)} ${purchase.currency}`;
+    const price = formatPrice(purchase.priceCents, purchase.currency, 'plain');
     print(
       values,
       purchase,

@@ -3,27 +3,16 @@
  * (so logs of scripted runs stay readable).
  */
 import type { InstallProgress } from '../../shared/client-api.ts';
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
+import { formatBytes, TERMINAL_BYTES } from '../../shared/format.ts';
 
 export function progressLine(progress: InstallProgress, width = 24): string {
   const { receivedBytes, totalBytes } = progress;
   const fraction = totalBytes ? Math.min(1, receivedBytes / totalBytes) : 0;
   const filled = Math.round(fraction * width);
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
-  const amount = totalBytes
-    ? `${formatBytes(receivedBytes)} / ${formatBytes(totalBytes)}`
-    : formatBytes(receivedBytes);
-  const rate = progress.bytesPerSecond > 0 ? ` ${formatBytes(progress.bytesPerSecond)}/s` : '';
+  const bytes = (count: number) => formatBytes(count, TERMINAL_BYTES);
+  const amount = totalBytes ? `${bytes(receivedBytes)} / ${bytes(totalBytes)}` : bytes(receivedBytes);
+  const rate = progress.bytesPerSecond > 0 ? ` ${bytes(progress.bytesPerSecond)}/s` : '';
   const eta =
     progress.etaSeconds !== null && progress.phase === 'downloading' ? ` ETA ${progress.etaSeconds}s` : '';
   return `${progress.phase.padEnd(11)} ${bar} ${Math.round(fraction * 100)}% ${amount}${rate}${eta}`;

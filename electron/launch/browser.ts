@@ -4,30 +4,21 @@
  * the user's everyday browser.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { isExecutable } from './electron-binary.ts';
 
 const CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
 
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** KEYPORT_BROWSER, else /usr/bin/chromium, else a Chromium or Chrome on PATH. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.KEYPORT_BROWSER) return executable(env.KEYPORT_BROWSER) ? env.KEYPORT_BROWSER : null;
-  if (executable('/usr/bin/chromium')) return '/usr/bin/chromium';
+  if (env.KEYPORT_BROWSER) return isExecutable(env.KEYPORT_BROWSER) ? env.KEYPORT_BROWSER : null;
+  if (isExecutable('/usr/bin/chromium')) return '/usr/bin/chromium';
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     for (const name of CANDIDATES) {
       const candidate = path.join(dir, name);
-      if (executable(candidate)) return candidate;
+      if (isExecutable(candidate)) return candidate;
     }
   }
   return null;

@@ -20,7 +20,14 @@ const OUTPUTS: Record<BuildTarget, string[]> = {
 /** Folders and files whose changes call for a rebuild (tests and tools excluded below). */
 const SOURCES: Record<BuildTarget, string[]> = {
   renderer: ['renderer', 'shared', 'electron/launch/renderer-build.ts'],
-  electron: ['renderer', 'shared', 'electron', 'electron.vite.config.ts'],
+  // renderer-build.ts is named on its own: the walk of electron/ skips launch/.
+  electron: [
+    'renderer',
+    'shared',
+    'electron',
+    'electron/launch/renderer-build.ts',
+    'electron.vite.config.ts',
+  ],
 };
 
 const IGNORED_DIRS = new Set(['node_modules', 'launch', 'web-shell', 'cli', 'test-support']);
@@ -54,11 +61,6 @@ export async function isBuildStale(target: BuildTarget, root: string = REPO_ROOT
   let newestSource = 0;
   for (const source of SOURCES[target])
     newestSource = Math.max(newestSource, await newestMtime(path.join(root, source)));
-  // renderer-build.ts lives under electron/launch, which the walk skips for 'electron'.
-  newestSource = Math.max(
-    newestSource,
-    await newestMtime(path.join(root, 'electron/launch/renderer-build.ts')),
-  );
   return newestSource > oldestOutput;
 }
 

@@ -26,7 +26,8 @@ function electronPackageDir(): string | null {
   }
 }
 
-function isExecutable(file: string, platform: NodeJS.Platform): boolean {
+/** Whether `file` can be run (on Windows, where there is no execute bit: whether it exists). */
+export function isExecutable(file: string, platform: NodeJS.Platform = process.platform): boolean {
   try {
     accessSync(file, platform === 'win32' ? constants.F_OK : constants.X_OK);
     return true;

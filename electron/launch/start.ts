@@ -11,7 +11,6 @@
  *
  * Ctrl-C stops everything; so does closing the app's window.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readCommandLine } from '../../shared/command-line.ts';
 import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom, type AppOptions } from '../core/app-options.ts';
@@ -107,12 +106,15 @@ async function main(): Promise<void> {
 
   // 2–3. Electron, when it can start here.
   let whyNotElectron: string | null = values.web ? 'you asked for the web app (--web)' : null;
+  // The Electron build includes the renderer: once it ran, the web app need not check again.
+  let rendererBuilt = false;
   if (whyNotElectron === null) {
     const electron = electronLaunchability();
     if ('missing' in electron) {
       whyNotElectron = electron.missing;
     } else {
       await ensureBuilt('electron', log);
+      rendererBuilt = true;
       const args = ['--provider', appOptions.providerUrl, '--profile', appOptions.profileDir];
       if (appOptions.simulateDevice) args.push('--simulate-device', appOptions.simulateDevice);
       if (appOptions.insecureSecretFile) args.push('--insecure-secret-file');
@@ -132,12 +134,12 @@ async function main(): Promise<void> {
   }
 
   log(`\nNot starting Electron: ${whyNotElectron}.`);
-  await mkdir(DATA_DIR, { recursive: true });
   webApp = await startWebApp({
     appOptions,
     port: webPort,
     open: !values['no-open'],
     scratchDir: DATA_DIR,
+    rendererBuilt,
     log,
   });
   log('Press Ctrl-C to stop.');

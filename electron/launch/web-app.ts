@@ -26,12 +26,14 @@ export async function startWebApp(options: {
   port: number;
   /** Open a Chromium window (when there is a display and a Chromium). */
   open: boolean;
-  /** Where the window's throwaway browser profile goes. */
+  /** Where the window's throwaway browser profile goes (created when needed). */
   scratchDir: string;
+  /** The renderer build is known to be current (the Electron build just made sure of it). */
+  rendererBuilt?: boolean;
   log: (line: string) => void;
 }): Promise<WebApp> {
   const { log } = options;
-  await ensureBuilt('renderer', log);
+  if (!options.rendererBuilt) await ensureBuilt('renderer', log);
   const client = createRecoveringClient(() => createKeyportClient(options.appOptions));
   let shell: WebShell;
   try {

@@ -13,8 +13,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-
-export const SECRET_HEADER = 'x-keyport-secret';
+import { WEB_SHELL_SECRET_HEADER } from '../../shared/client-api.ts';
 
 /** 256 random bits, URL-safe, for the launch URL's fragment. */
 export function newSecret(): string {
@@ -63,7 +62,7 @@ export function checkCaller(
   if (site !== undefined && site !== 'same-origin' && site !== 'none') {
     return { status: 403, message: 'Other web pages may not use Keyport.' };
   }
-  const given = req.headers[SECRET_HEADER];
+  const given = req.headers[WEB_SHELL_SECRET_HEADER];
   if (!secretMatches(Array.isArray(given) ? undefined : given, secret)) {
     return {
       status: 401,

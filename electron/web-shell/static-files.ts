@@ -22,11 +22,17 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/** A servable file: its real path, and its size when it was found. */
+export interface StaticFile {
+  path: string;
+  size: number;
+}
+
 /**
  * The file a request path names, or null when it names nothing servable. `/` is the
  * page itself; every other path must be a regular file below `rootReal` (a realpath).
  */
-export async function resolveStaticFile(rootReal: string, pathname: string): Promise<string | null> {
+export async function resolveStaticFile(rootReal: string, pathname: string): Promise<StaticFile | null> {
   let decoded: string;
   try {
     decoded = decodeURIComponent(pathname);
@@ -45,7 +51,7 @@ export async function resolveStaticFile(rootReal: string, pathname: string): Pro
     const real = await realpath(candidate);
     if (!isInside(rootReal, real)) return null;
     const info = await stat(real);
-    return info.isFile() ? real : null;
+    return info.isFile() ? { path: real, size: info.size } : null;
   } catch {
     return null;
   }
@@ -59,15 +65,14 @@ function isInside(root: string, candidate: string): boolean {
 export async function serveStaticFile(
   req: IncomingMessage,
   res: ServerResponse,
-  file: string,
+  file: StaticFile,
   headers: Readonly<Record<string, string>>,
 ): Promise<void> {
-  const info = await stat(file);
-  const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const type = CONTENT_TYPES[path.extname(file.path).toLowerCase()] ?? 'application/octet-stream';
   res.writeHead(200, {
     ...headers,
     'Content-Type': type,
-    'Content-Length': String(info.size),
+    'Content-Length': String(file.size),
     // Hashed assets could be cached for long, but the page itself must never be stale
     // after a rebuild; a loopback server is fast enough to skip caching altogether.
     'Cache-Control': 'no-cache',
@@ -77,7 +82,7 @@ export async function serveStaticFile(
     return;
   }
   await new Promise<void>((resolve) => {
-    const stream = createReadStream(file);
+    const stream = createReadStream(file.path);
     stream.on('error', () => {
       res.destroy();
       resolve();

@@ -64,19 +64,20 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '';
-    const isApi = target === '/api' || target.startsWith('/api/') || target.startsWith('/api?');
+    // Only origin-form targets ("/path"); "//x" would otherwise parse as a host. Whether
+    // a request is for the API is decided on the same parsed path it is routed on.
+    const pathname = target.startsWith('/') ? new URL(`http://keyport.invalid${target}`).pathname : null;
+    const isApi = pathname !== null && (pathname === '/api' || pathname.startsWith('/api/'));
     const hostRefusal = checkHost(req, hosts);
     if (hostRefusal) {
       if (isApi) sendEnvelope(res, hostRefusal.status, 'FORBIDDEN', hostRefusal.message);
       else sendText(res, hostRefusal.status, hostRefusal.message);
       return;
     }
-    // Only origin-form targets ("/path"); "//x" would otherwise parse as a host.
-    if (!target.startsWith('/')) {
+    if (pathname === null) {
       sendText(res, 400, 'Bad request.');
       return;
     }
-    const { pathname } = new URL(`http://keyport.invalid${target}`);
 
     if (isApi) {
       const refusal = checkCaller(req, hosts, secret);
@@ -119,13 +120,8 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     await serveStaticFile(req, res, file, SECURITY_HEADERS);
   };
 
-  const handleCall = async (req: IncomingMessage, res: ServerResponse, rawMethod: string): Promise<void> => {
-    let method: string;
-    try {
-      method = decodeURIComponent(rawMethod);
-    } catch {
-      method = rawMethod;
-    }
+  const handleCall = async (req: IncomingMessage, res: ServerResponse, method: string): Promise<void> => {
+    // Method names are plain ASCII words: the raw path segment is the name, or no name.
     if (!isClientMethod(method)) {
       sendEnvelope(res, 404, 'NOT_FOUND', `The app has no action called "${method.slice(0, 40)}".`);
       return;

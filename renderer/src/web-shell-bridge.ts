@@ -6,9 +6,13 @@
  * send to a server; it is moved to sessionStorage (so a reload keeps working, and it
  * dies with the tab) and wiped from the address bar and history at once.
  */
-import type { ClientBridge, ClientEnvelope, ClientEvent } from '../../shared/client-api.ts';
+import {
+  WEB_SHELL_SECRET_HEADER,
+  type ClientBridge,
+  type ClientEnvelope,
+  type ClientEvent,
+} from '../../shared/client-api.ts';
 
-export const SECRET_HEADER = 'x-keyport-secret';
 const SECRET_STORAGE_KEY = 'keyport.web-shell.secret';
 
 const NO_SECRET =
@@ -75,7 +79,7 @@ export function createWebShellBridge(secret: string | null, fetchImpl: typeof fe
     while (!signal.aborted && secret) {
       try {
         const response = await fetchImpl('/api/events', {
-          headers: { [SECRET_HEADER]: secret },
+          headers: { [WEB_SHELL_SECRET_HEADER]: secret },
           cache: 'no-store',
           credentials: 'omit',
           signal,
@@ -125,7 +129,7 @@ export function createWebShellBridge(secret: string | null, fetchImpl: typeof fe
       try {
         response = await fetchImpl(`/api/call/${encodeURIComponent(method)}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', [SECRET_HEADER]: secret },
+          headers: { 'content-type': 'application/json', [WEB_SHELL_SECRET_HEADER]: secret },
           body: input === undefined ? '' : JSON.stringify(input),
           cache: 'no-store',
           credentials: 'omit',

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { formatBytes, formatPrice } from '../format.ts';
+import { formatBytes, formatPrice } from '../../../shared/format.ts';
 import { useCatalogStore, type CatalogItem } from '../stores/catalog.ts';
 import { useLibraryStore } from '../stores/library.ts';
 

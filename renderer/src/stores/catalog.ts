@@ -3,7 +3,6 @@ import { create } from 'zustand';
 import type { ClientOutput } from '../../../shared/client-api.ts';
 import { client } from '../client.ts';
 import { describeError, type ShownError } from '../errors.ts';
-import { useLibraryStore } from './library.ts';
 
 export type CatalogItem = ClientOutput<'browseCatalog'>['items'][number];
 
@@ -43,8 +42,9 @@ export const useCatalogStore = create<CatalogState>()((set, get) => ({
       return { buying: { ...state.buying, [softwareId]: true }, buyErrors };
     });
     try {
+      // The app announces the purchase with `library-changed`, which refreshes the
+      // library (stores/events.ts); refreshing here too would fetch it twice.
       await client.buy({ softwareId });
-      await useLibraryStore.getState().refresh();
       return true;
     } catch (error) {
       set((state) => ({ buyErrors: { ...state.buyErrors, [softwareId]: describeError(error) } }));
