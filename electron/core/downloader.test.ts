@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ClientError } from '../../shared/client-errors.ts';
 import { download, type DownloadProgress } from './downloader.ts';
+import { clientErrorOf } from './test-support/client-errors.ts';
 
 interface Release {
   body: Buffer;
@@ -125,15 +125,6 @@ async function sendBody(res: ServerResponse, payload: Buffer, options: SendOptio
   res.end();
 }
 
-async function failure(promise: Promise<unknown>): Promise<ClientError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ClientError);
-  return error as ClientError;
-}
-
 /** Hashing beats toEqual on big buffers, which compares them element by element. */
 async function sha256Of(file: string): Promise<string> {
   return createHash('sha256')
@@ -204,7 +195,9 @@ describe('download', () => {
     const first = await serve((req, res, index) =>
       sendRelease(req, res, rel, { dropAfter: index === 0 ? 50_000 : 0 }),
     );
-    const error = await failure(download({ url: first.url, destination, maxAttempts: 2, retryDelayMs: 10 }));
+    const error = await clientErrorOf(
+      download({ url: first.url, destination, maxAttempts: 2, retryDelayMs: 10 }),
+    );
     expect(error.code).toBe('DOWNLOAD_FAILED');
     expect(error.message).toMatch(/try again/i);
     expect((await stat(`${destination}.part`)).size).toBe(50_000);
@@ -232,7 +225,9 @@ describe('download', () => {
   it('gives up after maxAttempts requests that bring nothing', async () => {
     const rel = release();
     const server = await serve((req, res) => sendRelease(req, res, rel, { dropAfter: 0 }));
-    const error = await failure(download({ url: server.url, destination, maxAttempts: 3, retryDelayMs: 5 }));
+    const error = await clientErrorOf(
+      download({ url: server.url, destination, maxAttempts: 3, retryDelayMs: 5 }),
+    );
     expect(error.code).toBe('DOWNLOAD_FAILED');
     expect(server.requests).toHaveLength(3);
   });
@@ -240,7 +235,7 @@ describe('download', () => {
   it('discards a stale .part of another release instead of splicing it', async () => {
     const old = release();
     const first = await serve((req, res) => sendRelease(req, res, old, { dropAfter: 60_000 }));
-    await failure(download({ url: first.url, destination, maxAttempts: 1 }));
+    await clientErrorOf(download({ url: first.url, destination, maxAttempts: 1 }));
     expect((await stat(`${destination}.part`)).size).toBe(60_000);
 
     const fresh = release();
@@ -256,7 +251,7 @@ describe('download', () => {
   it('does not even ask to resume a .part whose hash is not the expected one', async () => {
     const old = release();
     const first = await serve((req, res) => sendRelease(req, res, old, { dropAfter: 60_000 }));
-    await failure(download({ url: first.url, destination, maxAttempts: 1 }));
+    await clientErrorOf(download({ url: first.url, destination, maxAttempts: 1 }));
 
     const fresh = release();
     const second = await serve((req, res) => sendRelease(req, res, fresh));
@@ -294,7 +289,7 @@ describe('download', () => {
     const damaged = Buffer.from(rel.body);
     damaged[1234] = (damaged[1234] ?? 0) ^ 0xff;
     const server = await serve((req, res) => sendRelease(req, res, rel, { bodyOverride: damaged }));
-    const error = await failure(download({ url: server.url, destination }));
+    const error = await clientErrorOf(download({ url: server.url, destination }));
     expect(error.code).toBe('CHECKSUM_MISMATCH');
     expect(error.message).toMatch(/damaged.*try again/i);
     expect(await readdir(dir)).toEqual([]);
@@ -303,7 +298,9 @@ describe('download', () => {
   it('checks against expectedSha256 when given', async () => {
     const rel = release();
     const server = await serve((req, res) => sendRelease(req, res, rel));
-    const error = await failure(download({ url: server.url, destination, expectedSha256: 'ab'.repeat(32) }));
+    const error = await clientErrorOf(
+      download({ url: server.url, destination, expectedSha256: 'ab'.repeat(32) }),
+    );
     expect(error.code).toBe('CHECKSUM_MISMATCH');
     expect(await readdir(dir)).toEqual([]);
   });
@@ -317,7 +314,7 @@ describe('download', () => {
   it('refuses a download nothing names the hash of', async () => {
     const rel = release();
     const server = await serve((req, res) => sendRelease(req, res, rel, { announce: 'none' }));
-    const error = await failure(download({ url: server.url, destination }));
+    const error = await clientErrorOf(download({ url: server.url, destination }));
     expect(error.code).toBe('DOWNLOAD_FAILED');
     expect(await exists(destination)).toBe(false);
   });
@@ -329,7 +326,7 @@ describe('download', () => {
         JSON.stringify({ type: 'about:blank', title: 'Forbidden', status: 403, code: 'NOT_REGISTERED' }),
       );
     });
-    const error = await failure(download({ url: server.url, destination }));
+    const error = await clientErrorOf(download({ url: server.url, destination }));
     expect(error.code).toBe('NOT_REGISTERED');
     expect(server.requests).toHaveLength(1);
     expect(await readdir(dir)).toEqual([]);
@@ -354,7 +351,7 @@ describe('download', () => {
     const rel = release();
     const server = await serve((req, res) => sendRelease(req, res, rel, { chunkBytes: 4096, delayMs: 20 }));
     const controller = new AbortController();
-    const error = await failure(
+    const error = await clientErrorOf(
       download({
         url: server.url,
         destination,
@@ -371,7 +368,7 @@ describe('download', () => {
   it('cancels before starting', async () => {
     const controller = new AbortController();
     controller.abort();
-    const error = await failure(
+    const error = await clientErrorOf(
       download({ url: 'http://127.0.0.1:9/', destination, signal: controller.signal }),
     );
     expect(error.code).toBe('CANCELLED');
@@ -405,7 +402,7 @@ describe('download', () => {
     const url = server.url;
     const closing = servers.pop()!;
     await new Promise((resolve) => closing.close(resolve));
-    const error = await failure(download({ url, destination, maxAttempts: 2, retryDelayMs: 5 }));
+    const error = await clientErrorOf(download({ url, destination, maxAttempts: 2, retryDelayMs: 5 }));
     expect(error.code).toBe('OFFLINE');
     expect(error.message).toMatch(/connection/i);
   });

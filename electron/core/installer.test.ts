@@ -18,7 +18,6 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { create } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ClientError } from '../../shared/client-errors.ts';
 import { packFiles } from '../../server/seed/package-builder.ts';
 import {
   cleanupInstallLeftovers,
@@ -28,6 +27,7 @@ import {
   uninstallPackage,
 } from './installer.ts';
 import { maliciousCases, rawTar, rawTarGz } from '../../shared/test-support/malicious-archives.ts';
+import { clientErrorOf } from './test-support/client-errors.ts';
 
 let work: string;
 /** Everything the installer could touch: the install root and a sentinel folder beside it. */
@@ -70,15 +70,6 @@ async function install(bytes: Buffer, softwareId = 'demo') {
     installRoot: root,
     softwareId,
   });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ClientError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ClientError);
-  return error as ClientError;
 }
 
 /** Every path under `dir` with its type, mode and contents (or link target). */
@@ -217,7 +208,7 @@ describe('installPackage', () => {
     it.each(maliciousCases().map((c) => [c.name, c] as const))('%s', async (_name, malicious) => {
       await install(await goodPackage('1.0.0'));
       const before = await snapshot(world);
-      const error = await refusal(install(malicious.archive));
+      const error = await clientErrorOf(install(malicious.archive));
       expect(error.code).toBe('UNSAFE_PACKAGE');
       expect(error.message).toContain(malicious.names);
       // Nothing outside the root changed, the previous install is intact, no leftovers.
@@ -290,7 +281,7 @@ describe('installPackage', () => {
     it.each(cases)('%s', async (_name, build, code) => {
       await install(await goodPackage('1.0.0'));
       const before = await snapshot(world);
-      const error = await refusal(install(build()));
+      const error = await clientErrorOf(install(build()));
       expect(error.code).toBe(code);
       expect(error.message).toMatch(/\.$/);
       expect(await snapshot(world)).toEqual(before);
@@ -299,7 +290,7 @@ describe('installPackage', () => {
 
     it('refuses a missing archive file without touching anything', async () => {
       const before = await snapshot(world);
-      const error = await refusal(
+      const error = await clientErrorOf(
         installPackage({
           archivePath: path.join(archives, 'nope.tar.gz'),
           installRoot: root,
@@ -315,7 +306,7 @@ describe('installPackage', () => {
     const archivePath = await archiveFile('good', await goodPackage('1.0.0'));
     const before = await snapshot(world);
     for (const softwareId of ['../outside', 'Demo', '.staging-demo', 'a', 'x/y', '']) {
-      const error = await refusal(installPackage({ archivePath, installRoot: root, softwareId }));
+      const error = await clientErrorOf(installPackage({ archivePath, installRoot: root, softwareId }));
       expect(error.code).toBe('BAD_INPUT');
     }
     expect(await snapshot(world)).toEqual(before);
@@ -335,7 +326,7 @@ describe('uninstallPackage', () => {
   it('refuses software IDs that are not slugs', async () => {
     const before = await snapshot(world);
     for (const softwareId of ['..', '../outside', 'outside/..', '.', 'ROOT']) {
-      expect((await refusal(uninstallPackage(root, softwareId))).code).toBe('BAD_INPUT');
+      expect((await clientErrorOf(uninstallPackage(root, softwareId))).code).toBe('BAD_INPUT');
     }
     expect(await snapshot(world)).toEqual(before);
   });
@@ -347,22 +338,22 @@ describe('resolveEntryPoint', () => {
     const entry = path.join(installed.installDir, 'main.mjs');
     await unlink(entry);
     await symlink(path.join(world, 'outside', 'sentinel.txt'), entry);
-    expect((await refusal(resolveEntryPoint(installed))).code).toBe('UNSAFE_PACKAGE');
+    expect((await clientErrorOf(resolveEntryPoint(installed))).code).toBe('UNSAFE_PACKAGE');
   });
 
   it('refuses an entry that is a folder, or names a path outside', async () => {
     const installed = await install(await goodPackage('1.0.0'));
     await unlink(path.join(installed.installDir, 'main.mjs'));
     await mkdir(path.join(installed.installDir, 'main.mjs'));
-    expect((await refusal(resolveEntryPoint(installed))).code).toBe('UNSAFE_PACKAGE');
+    expect((await clientErrorOf(resolveEntryPoint(installed))).code).toBe('UNSAFE_PACKAGE');
     const outside = { ...installed, manifest: { ...installed.manifest, entry: '../outside/sentinel.txt' } };
-    expect((await refusal(resolveEntryPoint(outside))).code).toBe('UNSAFE_PACKAGE');
+    expect((await clientErrorOf(resolveEntryPoint(outside))).code).toBe('UNSAFE_PACKAGE');
   });
 
   it('says the program is not installed when its entry is gone', async () => {
     const installed = await install(await goodPackage('1.0.0'));
     await unlink(path.join(installed.installDir, 'main.mjs'));
-    expect((await refusal(resolveEntryPoint(installed))).code).toBe('NOT_INSTALLED');
+    expect((await clientErrorOf(resolveEntryPoint(installed))).code).toBe('NOT_INSTALLED');
   });
 });
 
