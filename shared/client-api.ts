@@ -92,6 +92,15 @@ export interface RunResult {
   logPath: string;
 }
 
+/** The newest run's log, for "Open log". */
+export interface RunLog {
+  softwareId: string;
+  logPath: string;
+  /** The log's text (its end, when longer than the app hands over). */
+  text: string;
+  truncated: boolean;
+}
+
 export interface SyncReport {
   /** Copies now registered here that this device had not seen. */
   arrivals: string[];
@@ -116,6 +125,8 @@ export interface ClientApi {
   enrolDevice(input: { name?: string }): Promise<AppStatus>;
   listDevices(): Promise<DeviceSummary[]>;
   renameDevice(input: { deviceId: string; name: string }): Promise<DeviceSummary[]>;
+  /** Retire a device; the provider refuses while software is registered to it. */
+  removeDevice(input: { deviceId: string }): Promise<DeviceSummary[]>;
   browseCatalog(input: { q?: string; cursor?: string; limit?: number }): Promise<CatalogPage>;
   getSoftware(input: { softwareId: string }): Promise<SoftwareDetail>;
   /** Buy for this device (one Idempotency-Key per call, reused on retries). */
@@ -127,6 +138,8 @@ export interface ClientApi {
   uninstall(input: { softwareId: string }): Promise<LibraryItem>;
   /** The launch checks of S51–S54, then the program with `KEYPORT_LICENSE`. */
   run(input: { softwareId: string }): Promise<RunResult>;
+  /** The newest run's log on this device, or null when it never ran here. */
+  readRunLog(input: { softwareId: string }): Promise<RunLog | null>;
   transfer(input: {
     softwareId: string;
     sourceDeviceId: string;
@@ -149,6 +162,7 @@ export const CLIENT_METHODS = [
   'enrolDevice',
   'listDevices',
   'renameDevice',
+  'removeDevice',
   'browseCatalog',
   'getSoftware',
   'buy',
@@ -157,6 +171,7 @@ export const CLIENT_METHODS = [
   'cancelInstall',
   'uninstall',
   'run',
+  'readRunLog',
   'transfer',
   'listTransfers',
   'sync',

@@ -103,6 +103,10 @@ describe.each(BACKENDS)('the client core against the %s', (kind) => {
     expect(run.output).toContain(`Hello Paid — licensed to ${(await a.client.getStatus()).user!.userId}`);
     expect(run.output).toContain(`on device ${status.device.shortId}`);
     expect(await readFile(run.logPath, 'utf8')).toContain('exited with code 0');
+    const log = await a.client.readRunLog({ softwareId: 'hello-paid' });
+    expect(log).toMatchObject({ logPath: run.logPath, truncated: false });
+    expect(log!.text).toContain('Hello Paid — licensed to');
+    expect(await a.client.readRunLog({ softwareId: 'hello-free' })).toBeNull();
 
     // The key is a secret: in the secret store, never in the profile's state file.
     const state = await readFile(path.join(a.profileDir, 'state.json'), 'utf8');
@@ -110,6 +114,23 @@ describe.each(BACKENDS)('the client core against the %s', (kind) => {
     expect(state).toContain(status.device.deviceId); // the authentication information is
     // The downloaded archive is not left lying around.
     expect(await readdir(path.join(a.profileDir, 'downloads', 'hello-paid'))).toEqual([]);
+  });
+
+  it('retires a device only once nothing is registered to it', async () => {
+    const { a, b } = await owner(true);
+    const bId = (await b!.client.getStatus()).device.deviceId;
+    await b!.client.buy({ softwareId: 'hello-free' });
+    const refused = await clientErrorOf(a.client.removeDevice({ deviceId: bId }));
+    expect(refused.code).toBe('DEVICE_HAS_SOFTWARE');
+    expect(refused.message).toMatch(/Transfer it away first/);
+
+    const aId = (await a.client.getStatus()).device.deviceId;
+    await b!.client.transfer({ softwareId: 'hello-free', sourceDeviceId: bId, destinationDeviceId: aId });
+    const left = await a.client.removeDevice({ deviceId: bId });
+    expect(left.map((d) => d.deviceId)).toEqual([aId]);
+    // B learns it is no longer enrolled the next time it asks.
+    await b!.client.listDevices();
+    expect((await b!.client.getStatus()).device.enrolled).toBe(false);
   });
 
   it('moves a copy: the source stops at once, the destination installs and runs it', async () => {

@@ -20,6 +20,7 @@ import type {
   DeviceSummary,
   InstallProgress,
   LibraryItem,
+  RunLog,
   SyncReport,
 } from '../../shared/client-api.ts';
 import { ClientError } from '../../shared/client-errors.ts';
@@ -28,7 +29,7 @@ import type { AppOptions } from './app-options.ts';
 import { readDeviceIdentity, type DeviceIdentity } from './device-identity.ts';
 import { download } from './downloader.ts';
 import { cleanupInstallLeftovers, installPackage, resolveEntryPoint, uninstallPackage } from './installer.ts';
-import { checkLaunch, runProgram } from './launcher.ts';
+import { checkLaunch, readLatestRunLog, runProgram } from './launcher.ts';
 import { LicenseKeeper } from './licenses.ts';
 import { LocalStateStore, type LocalCopy } from './local-state.ts';
 import { ProviderClient } from './provider-client.ts';
@@ -238,6 +239,14 @@ class Client implements KeyportClient {
   async renameDevice(input: { deviceId: string; name: string }): Promise<DeviceSummary[]> {
     this.requireSession();
     await this.authenticated(() => this.provider.renameDevice(input.deviceId, input.name));
+    const devices = await this.listDevices();
+    this.emit('status-changed', this.status());
+    return devices;
+  }
+
+  async removeDevice(input: { deviceId: string }): Promise<DeviceSummary[]> {
+    this.requireSession();
+    await this.authenticated(() => this.provider.retireDevice(input.deviceId));
     const devices = await this.listDevices();
     this.emit('status-changed', this.status());
     return devices;
@@ -504,6 +513,10 @@ class Client implements KeyportClient {
       deviceId: identity.deviceId,
       logDir: this.logsDir,
     });
+  }
+
+  readRunLog(input: { softwareId: string }): Promise<RunLog | null> {
+    return readLatestRunLog(this.logsDir, input.softwareId);
   }
 
   /**

@@ -7,10 +7,10 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { JSONWebKeySet } from 'jose';
-import type { RunResult } from '../../shared/client-api.ts';
+import type { RunLog, RunResult } from '../../shared/client-api.ts';
 import { ClientError } from '../../shared/client-errors.ts';
 import {
   LicenseInvalidError,
@@ -166,4 +166,33 @@ export async function runProgram(run: ProgramRun): Promise<RunResult> {
     log.end(`# exited with ${outcome.signal ?? `code ${outcome.exitCode}`}\n`, () => resolve()),
   );
   return { softwareId: run.softwareId, ...outcome, output, logPath };
+}
+
+/**
+ * The newest run's log for "Open log": its end when it is long, since the end is where
+ * a crash is. Log names are ISO timestamps, so the last name in order is the newest.
+ */
+export async function readLatestRunLog(
+  logDir: string,
+  softwareId: string,
+  maxBytes = 256 * 1024,
+): Promise<RunLog | null> {
+  const folder = path.join(logDir, softwareId);
+  const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  const newest = names.filter((name) => name.endsWith('.log')).sort().at(-1);
+  if (!newest) return null;
+  const logPath = path.join(folder, newest);
+  const file = await open(logPath, 'r');
+  try {
+    const { size } = await file.stat();
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    await file.read(buffer, 0, length, size - length);
+    return { softwareId, logPath, text: buffer.toString('utf8'), truncated: size > length };
+  } finally {
+    await file.close();
+  }
 }

@@ -105,6 +105,10 @@ export class ProviderClient {
       retry: true,
     });
   }
+  /** Not retried: a repeat after a lost answer would read as "unknown device". */
+  retireDevice(deviceId: string) {
+    return this.request('DELETE', `/v1/devices/${deviceId}`, { schema: null, retry: false });
+  }
   catalog(query: { q?: string; cursor?: string; limit?: number }) {
     return this.request('GET', '/v1/catalog', { query, schema: CatalogPage, retry: true, auth: false });
   }
