@@ -17,8 +17,9 @@ export default tseslint.config(
     },
   },
   {
-    // The renderer is a web page: browser globals, and no Node.js ones.
-    files: ['renderer/**/*.{ts,tsx}'],
+    // The renderer is a web page: browser globals, and no Node.js ones. (Its tests run in
+    // Node with a DOM, so they get both; see below.)
+    files: ['renderer/src/**/*.{ts,tsx}'],
     languageOptions: {
       globals: {
         ...Object.fromEntries(
@@ -29,5 +30,9 @@ export default tseslint.config(
         ...globals.browser,
       },
     },
+  },
+  {
+    files: ['renderer/tests/**/*.{ts,tsx}', 'e2e/**/*.ts'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 );

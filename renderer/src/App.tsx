@@ -1,61 +1,60 @@
 import { useEffect } from 'react';
-import { CatalogSection } from './components/CatalogSection.tsx';
-import { DevicePanel } from './components/DevicePanel.tsx';
-import { LibrarySection } from './components/LibrarySection.tsx';
-import { SignInForm } from './components/SignInForm.tsx';
-import { StartupProblem } from './components/StartupProblem.tsx';
-import { TopBar } from './components/TopBar.tsx';
-import { useCatalogStore } from './stores/catalog.ts';
+import { AuthScreen } from './screens/auth/AuthScreen.tsx';
+import { DevicesScreen } from './screens/devices/DevicesScreen.tsx';
+import { FirstRunScreen } from './screens/first-run/FirstRunScreen.tsx';
+import { LibraryScreen } from './screens/library/LibraryScreen.tsx';
+import { StoreScreen } from './screens/store/StoreScreen.tsx';
+import { TransferWizard } from './screens/transfer/TransferWizard.tsx';
+import { Banners } from './shell/Banners.tsx';
+import { Sidebar } from './shell/Sidebar.tsx';
+import { Splash } from './shell/Splash.tsx';
+import { StartupProblem } from './shell/StartupProblem.tsx';
+import { resetStores } from './stores/all-stores.ts';
 import { connectClientEvents } from './stores/events.ts';
-import { useLibraryStore } from './stores/library.ts';
-import { useStatusStore } from './stores/status.ts';
+import { useNavigationStore } from './stores/navigation.ts';
+import { useSessionStore } from './stores/session.ts';
+import { useTransferStore } from './stores/transfer.ts';
 
+/**
+ * Which screen the window shows: the core's startup problem, the splash, sign-in, the
+ * first run on this device, or the app itself (library, store, devices, and the transfer
+ * wizard over them).
+ */
 export function App() {
-  const status = useStatusStore((s) => s.status);
-  const problem = useStatusStore((s) => s.problem);
+  const status = useSessionStore((s) => s.status);
+  const problem = useSessionStore((s) => s.problem);
+  const view = useNavigationStore((s) => s.view);
+  const wizardOpen = useTransferStore((s) => s.open);
   const userId = status?.user?.userId ?? null;
 
   useEffect(() => {
     const disconnect = connectClientEvents();
-    void useStatusStore.getState().refresh();
-    void useCatalogStore.getState().search('');
+    void useSessionStore.getState().refresh();
     return disconnect;
   }, []);
 
-  // The library belongs to whoever is signed in: reload it when that changes.
+  // Everything but the session belongs to whoever was signed in: start clean when that changes.
   useEffect(() => {
-    if (userId) void useLibraryStore.getState().refresh();
-    else useLibraryStore.getState().clear();
+    resetStores([useSessionStore]);
   }, [userId]);
 
   if (problem && !status) return <StartupProblem problem={problem} />;
-  if (!status) {
-    return (
-      <main className="loading" aria-busy="true">
-        Starting Keyport…
-      </main>
-    );
-  }
+  if (!status) return <Splash />;
+  if (!status.user) return <AuthScreen status={status} />;
+  if (!status.device.enrolled) return <FirstRunScreen status={status} />;
 
-  const canBuy = status.user !== null && status.device.enrolled;
   return (
     <div className="app">
-      <TopBar status={status} />
-      {problem ? (
-        <div className="banner" role="alert">
-          {problem.message}
-        </div>
-      ) : null}
-      <div className="layout">
-        <aside className="sidebar">
-          <DevicePanel status={status} />
-          {status.user ? null : <SignInForm />}
-        </aside>
-        <main className="content">
-          {status.user ? <LibrarySection /> : null}
-          <CatalogSection canBuy={canBuy} />
+      <Sidebar status={status} />
+      <div className="main">
+        <Banners status={status} />
+        <main className="main-inner" id="content">
+          {view === 'library' ? <LibraryScreen /> : null}
+          {view === 'store' ? <StoreScreen /> : null}
+          {view === 'devices' ? <DevicesScreen /> : null}
         </main>
       </div>
+      {wizardOpen ? <TransferWizard /> : null}
     </div>
   );
 }

@@ -2,6 +2,8 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import './styles.css';
+import './ui/ui.css';
+import './shell/shell.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -7,7 +7,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { create } from 'tar';
 
 export interface ProgramPackage {
@@ -39,6 +38,9 @@ export async function packFiles(files: Record<string, string | Buffer>): Promise
 }
 
 export async function buildProgramPackage(program: ProgramPackage): Promise<Buffer> {
+  // Loaded here, not at the top: packing ready-made files must not need esbuild, which
+  // refuses to load in a DOM test environment (the renderer's component tests pack files).
+  const { build } = await import('esbuild');
   const bundle = await build({
     entryPoints: [program.source],
     bundle: true,

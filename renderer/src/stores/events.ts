@@ -3,8 +3,9 @@
  * state and never subscribe themselves.
  */
 import { client } from '../client.ts';
+import { useDevicesStore } from './devices.ts';
 import { useLibraryStore } from './library.ts';
-import { useStatusStore } from './status.ts';
+import { useSessionStore } from './session.ts';
 
 export function connectClientEvents(): () => void {
   return client.subscribe((event) => {
@@ -13,10 +14,14 @@ export function connectClientEvents(): () => void {
         useLibraryStore.getState().applyProgress(event.payload);
         break;
       case 'library-changed':
-        if (useStatusStore.getState().status?.user) void useLibraryStore.getState().refresh();
+        // Purchases, installs, transfers and sync all change both the library and the
+        // software × device table; only reload what has been shown already.
+        if (!useSessionStore.getState().status?.user) break;
+        void useLibraryStore.getState().refresh();
+        if (useDevicesStore.getState().loaded) void useDevicesStore.getState().refresh();
         break;
       case 'status-changed':
-        useStatusStore.getState().setStatus(event.payload);
+        useSessionStore.getState().setStatus(event.payload);
         break;
     }
   });

@@ -1,6 +1,6 @@
-import type { InstallProgress } from '../../../shared/client-api.ts';
-import { formatBytes } from '../../../shared/format.ts';
-import { formatEta } from '../format.ts';
+import type { InstallProgress } from '../../../../shared/client-api.ts';
+import { formatBytes } from '../../../../shared/format.ts';
+import { formatEta } from '../../format.ts';
 
 const PHASES: Record<InstallProgress['phase'], string> = {
   downloading: 'Downloading',

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { formatBytes, formatPrice } from '../../../shared/format.ts';
-import { useCatalogStore, type CatalogItem } from '../stores/catalog.ts';
-import { useLibraryStore } from '../stores/library.ts';
+import { formatBytes, formatPrice } from '../../../../shared/format.ts';
+import { useCatalogStore, type CatalogItem } from '../../stores/catalog.ts';
+import { useLibraryStore } from '../../stores/library.ts';
 
 function CatalogRow({ item, canBuy, owned }: { item: CatalogItem; canBuy: boolean; owned: boolean }) {
   const buying = useCatalogStore((s) => s.buying[item.softwareId] === true);
@@ -43,7 +43,7 @@ function CatalogRow({ item, canBuy, owned }: { item: CatalogItem; canBuy: boolea
   );
 }
 
-export function CatalogSection({ canBuy }: { canBuy: boolean }) {
+export function StoreScreen() {
   const items = useCatalogStore((s) => s.items);
   const loaded = useCatalogStore((s) => s.loaded);
   const error = useCatalogStore((s) => s.error);
@@ -71,7 +71,7 @@ export function CatalogSection({ canBuy }: { canBuy: boolean }) {
           />
         </form>
       </div>
-      {!canBuy ? <p className="hint">Sign in and enrol this device to buy.</p> : null}
+
       {error ? (
         <p className="error" role="alert">
           {error.message}
@@ -81,7 +81,7 @@ export function CatalogSection({ canBuy }: { canBuy: boolean }) {
       {loaded && !error && items.length === 0 ? <p className="muted">No programs match.</p> : null}
       <ul className="rows">
         {items.map((item) => (
-          <CatalogRow key={item.softwareId} item={item} canBuy={canBuy} owned={owned.has(item.softwareId)} />
+          <CatalogRow key={item.softwareId} item={item} canBuy owned={owned.has(item.softwareId)} />
         ))}
       </ul>
     </section>

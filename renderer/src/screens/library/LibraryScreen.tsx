@@ -1,6 +1,6 @@
-import type { CopyState, LibraryItem } from '../../../shared/client-api.ts';
-import { formatDate } from '../format.ts';
-import { useLibraryStore } from '../stores/library.ts';
+import type { CopyState, LibraryItem } from '../../../../shared/client-api.ts';
+import { formatDate } from '../../format.ts';
+import { useLibraryStore } from '../../stores/library.ts';
 import { InstallProgressBar } from './InstallProgressBar.tsx';
 
 const STATES: Record<CopyState, { label: string; tone: string }> = {
@@ -97,7 +97,7 @@ function CopyRow({ item }: { item: LibraryItem }) {
   );
 }
 
-export function LibrarySection() {
+export function LibraryScreen() {
   const items = useLibraryStore((s) => s.items);
   const loaded = useLibraryStore((s) => s.loaded);
   const error = useLibraryStore((s) => s.error);

@@ -1,0 +1,3 @@
+export function DevicesScreen() {
+  return <h1>Devices</h1>;
+}

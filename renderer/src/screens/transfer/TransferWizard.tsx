@@ -1,0 +1,3 @@
+export function TransferWizard() {
+  return null;
+}

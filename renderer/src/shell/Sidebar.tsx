@@ -1,0 +1,82 @@
+import type { AppStatus } from '../../../shared/client-api.ts';
+import { useLibraryStore } from '../stores/library.ts';
+import { useNavigationStore, type View } from '../stores/navigation.ts';
+import { useSessionStore } from '../stores/session.ts';
+
+const VIEWS: Array<{ view: View; label: string; icon: string }> = [
+  { view: 'library', label: 'Library', icon: '▦' },
+  { view: 'store', label: 'Store', icon: '◈' },
+  { view: 'devices', label: 'Devices', icon: '▭' },
+];
+
+/** Navigation, this device, and who is signed in. */
+export function Sidebar({ status }: { status: AppStatus }) {
+  const view = useNavigationStore((s) => s.view);
+  const go = useNavigationStore((s) => s.go);
+  const installing = useLibraryStore((s) => Object.values(s.busy).filter((a) => a === 'install').length);
+  const signOut = useSessionStore((s) => s.signOut);
+  const pending = useSessionStore((s) => s.pending);
+  const { device, user } = status;
+
+  return (
+    <aside className="sidebar">
+      <div className="brand">
+        <span className="logo" aria-hidden="true">
+          K
+        </span>
+        <span>Keyport</span>
+      </div>
+      <nav aria-label="Main" className="nav">
+        {VIEWS.map((item) => (
+          <button
+            key={item.view}
+            type="button"
+            className={`nav-item${view === item.view ? ' active' : ''}`}
+            aria-current={view === item.view ? 'page' : undefined}
+            onClick={() => go(item.view)}
+            data-testid={`nav-${item.view}`}
+          >
+            <span className="nav-icon" aria-hidden="true">
+              {item.icon}
+            </span>
+            {item.label}
+            {item.view === 'library' && installing > 0 ? (
+              <span className="nav-count" aria-label={`${installing} installing`}>
+                {installing}
+              </span>
+            ) : null}
+          </button>
+        ))}
+      </nav>
+      <div className="sidebar-foot">
+        <section className="this-device" aria-label="This device" data-testid="this-device">
+          <span className="eyebrow">This device</span>
+          <strong data-testid="device-name">{device.name}</strong>
+          <code data-testid="device-id" title={device.deviceId}>
+            {device.shortId}
+          </code>
+          <span className={`connection ${status.online ? 'ok' : 'warn'}`} data-testid="online">
+            <span className="dot" aria-hidden="true" />
+            {status.online ? 'Online' : 'Offline'}
+          </span>
+        </section>
+        {user ? (
+          <div className="account">
+            <div className="account-text">
+              <strong data-testid="user">{user.displayName}</strong>
+              <span className="muted">{user.email}</span>
+            </div>
+            <button
+              type="button"
+              className="quiet small"
+              onClick={() => void signOut()}
+              disabled={pending !== null}
+            >
+              Sign out
+            </button>
+          </div>
+        ) : null}
+      </div>
+    </aside>
+  );
+}

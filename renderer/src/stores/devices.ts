@@ -1,0 +1,73 @@
+/**
+ * The user's devices and what is registered to each (the "registered information"),
+ * with renaming and retiring. Each device's action and its error stay with that device.
+ */
+import { create } from 'zustand';
+import type { DeviceSummary } from '../../../shared/client-api.ts';
+import { client } from '../client.ts';
+import { describeError, type ShownError } from '../errors.ts';
+
+export type DeviceAction = 'rename' | 'remove';
+
+interface DevicesState {
+  devices: DeviceSummary[];
+  loaded: boolean;
+  loading: boolean;
+  error: ShownError | null;
+  busy: Record<string, DeviceAction>;
+  deviceErrors: Record<string, ShownError>;
+  refresh(): Promise<void>;
+  rename(deviceId: string, name: string): Promise<boolean>;
+  remove(deviceId: string): Promise<boolean>;
+  clearDeviceError(deviceId: string): void;
+}
+
+const without = <T>(record: Record<string, T>, key: string): Record<string, T> => {
+  const next = { ...record };
+  delete next[key];
+  return next;
+};
+
+export const useDevicesStore = create<DevicesState>()((set, get) => {
+  const onDevice = async (
+    deviceId: string,
+    action: DeviceAction,
+    call: () => Promise<DeviceSummary[]>,
+  ): Promise<boolean> => {
+    if (get().busy[deviceId]) return false;
+    set((s) => ({
+      busy: { ...s.busy, [deviceId]: action },
+      deviceErrors: without(s.deviceErrors, deviceId),
+    }));
+    try {
+      set({ devices: await call(), loaded: true, error: null });
+      return true;
+    } catch (error) {
+      set((s) => ({ deviceErrors: { ...s.deviceErrors, [deviceId]: describeError(error) } }));
+      return false;
+    } finally {
+      set((s) => ({ busy: without(s.busy, deviceId) }));
+    }
+  };
+
+  return {
+    devices: [],
+    loaded: false,
+    loading: false,
+    error: null,
+    busy: {},
+    deviceErrors: {},
+    async refresh() {
+      if (get().loading) return;
+      set({ loading: true });
+      try {
+        set({ devices: await client.listDevices(), loaded: true, loading: false, error: null });
+      } catch (error) {
+        set({ error: describeError(error), loaded: true, loading: false });
+      }
+    },
+    rename: (deviceId, name) => onDevice(deviceId, 'rename', () => client.renameDevice({ deviceId, name })),
+    remove: (deviceId) => onDevice(deviceId, 'remove', () => client.removeDevice({ deviceId })),
+    clearDeviceError: (deviceId) => set((s) => ({ deviceErrors: without(s.deviceErrors, deviceId) })),
+  };
+});

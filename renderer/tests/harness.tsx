@@ -1,0 +1,123 @@
+/**
+ * Screens under test: the real renderer (React, the zustand stores, `ClientApi` through
+ * a bridge) on the real client core, against the MSW mock provider over real HTTP. The
+ * bridge is the one the shells use minus the transport: every call goes through
+ * `dispatchClientCall`, so inputs are validated and errors cross as `{code, message}`,
+ * exactly as over IPC. Faults and latency come from `mock.faults`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { cleanup, render, type RenderResult } from '@testing-library/react';
+import { userEvent, type UserEvent } from '@testing-library/user-event';
+import type { ClientBridge } from '../../shared/client-api.ts';
+import { dispatchClientCall } from '../../electron/client-dispatch.ts';
+import { createKeyportClient, type KeyportClient } from '../../electron/core/client.ts';
+import { testSecretStore } from '../../electron/core/test-support/keychain.ts';
+import { startMockServer, type MockServerOptions, type RunningMockServer } from '../../server-mock/server.ts';
+import type { KeyportMock, PublishOptions } from '../../server-mock/mock.ts';
+import { App } from '../src/App.tsx';
+import { resetStores } from '../src/stores/all-stores.ts';
+
+export interface Account {
+  email: string;
+  password: string;
+  displayName: string;
+}
+
+export interface HarnessDevice {
+  client: KeyportClient;
+  deviceName: string;
+  profileDir: string;
+}
+
+export interface Harness {
+  server: RunningMockServer;
+  mock: KeyportMock;
+  /** The device the rendered app runs on. */
+  device: HarnessDevice;
+  user: UserEvent;
+  /** Render the whole app, as the window shows it. */
+  renderApp(): RenderResult;
+  newAccount(): Account;
+  /** Create an account on this device (and sign in), without going through the screens. */
+  signUp(account?: Account): Promise<Account>;
+  enrol(name?: string): Promise<void>;
+  /** Another device of the same user (its own profile and simulated ID), enrolled. */
+  otherDevice(account: Account, name: string): Promise<HarnessDevice>;
+  publish(options: PublishOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function startDevice(url: string, label: string): Promise<HarnessDevice> {
+  const profileDir = await mkdtemp(path.join(tmpdir(), `keyport-ui-${label}-`));
+  const deviceName = `${label}-${randomBytes(3).toString('hex')}`;
+  const client = await createKeyportClient(
+    { providerUrl: url, profileDir, simulateDevice: deviceName, insecureSecretFile: false },
+    { secretStore: await testSecretStore(profileDir), syncIntervalMs: 0, retryDelays: [5] },
+  );
+  return { client, deviceName, profileDir };
+}
+
+/**
+ * Start a mock provider and a device, and point the renderer at that device. Call
+ * `close()` in afterEach: it unmounts, resets every store and removes the profiles.
+ */
+export async function startHarness(options: Pick<MockServerOptions, 'settings'> = {}): Promise<Harness> {
+  const server = await startMockServer(options);
+  const device = await startDevice(server.url, 'ui');
+  const others: HarnessDevice[] = [];
+  const bridge: ClientBridge = {
+    invoke: (method, input) => dispatchClientCall(device.client, method, input),
+    onEvent: (listener) => device.client.subscribe(listener),
+  };
+  window.keyport = bridge;
+  resetStores();
+
+  let counter = 0;
+  const harness: Harness = {
+    server,
+    mock: server.mock,
+    device,
+    user: userEvent.setup(),
+    renderApp: () => render(<App />),
+    newAccount: () => {
+      counter += 1;
+      const tag = `${randomBytes(4).toString('hex')}${counter}`;
+      return {
+        email: `ui-${tag}@example.test`,
+        password: 'correct horse battery',
+        displayName: `Ada ${tag}`,
+      };
+    },
+    async signUp(account = harness.newAccount()) {
+      await device.client.createAccount(account);
+      return account;
+    },
+    async enrol(name = 'Test Desk') {
+      await device.client.enrolDevice({ name });
+    },
+    async otherDevice(account, name) {
+      const other = await startDevice(server.url, 'other');
+      others.push(other);
+      await other.client.signIn({ email: account.email, password: account.password });
+      await other.client.enrolDevice({ name });
+      return other;
+    },
+    async publish(publishOptions) {
+      await server.mock.publish(publishOptions);
+    },
+    async close() {
+      cleanup();
+      resetStores();
+      delete window.keyport;
+      for (const d of [device, ...others]) {
+        await d.client.close();
+        await rm(d.profileDir, { recursive: true, force: true });
+      }
+      await server.close();
+    },
+  };
+  return harness;
+}
