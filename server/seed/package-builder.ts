@@ -16,6 +16,8 @@ export interface ProgramPackage {
   /** The program's TypeScript entry file. */
   source: string;
   jwks: unknown;
+  /** Data files shipped beside the program (e.g. a large asset). */
+  extraFiles?: Record<string, string | Buffer>;
 }
 
 /** Pack `files` (name → contents) into a reproducible .tar.gz. */
@@ -62,5 +64,6 @@ export async function buildProgramPackage(program: ProgramPackage): Promise<Buff
     'main.mjs': Buffer.from(main.contents),
     'jwks.json': JSON.stringify(program.jwks, null, 2),
     'README.txt': `${program.name} ${program.version}\nStart it from the Keyport app; it needs KEYPORT_LICENSE.\n`,
+    ...program.extraFiles,
   });
 }

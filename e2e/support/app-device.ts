@@ -1,0 +1,45 @@
+/**
+ * One "device" running the Keyport app the way `npm start` runs it without Electron: the
+ * client core (its own profile, keychain namespace and simulated device ID) behind the
+ * web shell, serving the renderer build. A test opens `launchUrl` in its own browser
+ * context, so two devices never share cookies or storage.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createKeyportClient, type KeyportClient } from '../../electron/core/client.ts';
+import { testSecretStore } from '../../electron/core/test-support/keychain.ts';
+import { startWebShell } from '../../electron/web-shell/web-shell.ts';
+
+export interface AppDevice {
+  /** The simulated device name (`--simulate-device`). */
+  simulateAs: string;
+  launchUrl: string;
+  client: KeyportClient;
+  close(): Promise<void>;
+}
+
+export function rendererDir(): string {
+  const dir = process.env.KEYPORT_E2E_RENDERER_DIR;
+  if (!dir) throw new Error('KEYPORT_E2E_RENDERER_DIR is not set: run the e2e tests with their config');
+  return dir;
+}
+
+export async function startAppDevice(providerUrl: string, simulateAs: string): Promise<AppDevice> {
+  const profileDir = await mkdtemp(path.join(tmpdir(), `keyport-e2e-${simulateAs}-`));
+  const client = await createKeyportClient(
+    { providerUrl, profileDir, simulateDevice: simulateAs, insecureSecretFile: false },
+    { secretStore: await testSecretStore(profileDir) },
+  );
+  const shell = await startWebShell({ client, rendererDir: rendererDir() });
+  return {
+    simulateAs,
+    launchUrl: shell.launchUrl,
+    client,
+    async close() {
+      await shell.close();
+      await client.close();
+      await rm(profileDir, { recursive: true, force: true });
+    },
+  };
+}
