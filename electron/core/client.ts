@@ -80,7 +80,8 @@ class Client implements KeyportClient {
   private readonly appsDir: string;
   private readonly downloadsDir: string;
   private readonly logsDir: string;
-  private online = false;
+  /** Until a request fails, assume the provider is there (start() checks soon after). */
+  private online = true;
   private devices: Device[] | null = null;
   private syncTimer: NodeJS.Timeout | undefined;
 
@@ -114,6 +115,9 @@ class Client implements KeyportClient {
     if (interval > 0) {
       const background = () => void this.sync().catch(() => undefined);
       if (this.token) background();
+      // Signed out, there is nothing to sync, but the sign-in screen should still learn
+      // early whether the store answers.
+      else void this.provider.catalog({ limit: 1 }).catch(() => undefined);
       this.syncTimer = setInterval(background, interval);
       this.syncTimer.unref();
     }
