@@ -63,7 +63,8 @@ test('a download that drops part-way resumes and completes', async () => {
 });
 
 test('a provider 500 shows a sentence and a way to retry', async () => {
-  server.mock.faults.failNext(1, '/v1/registrations');
+  // Three: the app retries a failed read twice on its own before it gives up and says so.
+  server.mock.faults.failNext(3, '/v1/registrations');
   await page.getByTestId('nav-store').click();
   await page.getByTestId('nav-library').click();
   await page.getByRole('button', { name: 'Check for changes' }).click();
@@ -76,7 +77,7 @@ test('a provider 500 shows a sentence and a way to retry', async () => {
   await expect(page.getByTestId(`library-${PROGRAM.softwareId}`)).toBeVisible();
 
   // A failed purchase says so in the dialog, and buying again works.
-  server.mock.faults.failNext(1, '/v1/purchases');
+  server.mock.faults.failNext(3, '/v1/purchases');
   await page.getByTestId('nav-store').click();
   await page.getByTestId('store-item-sudoku-solver').getByRole('button').first().click();
   await page.getByTestId('software-detail').getByRole('button', { name: /^Buy/ }).click();

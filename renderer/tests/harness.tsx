@@ -20,6 +20,10 @@ import type { KeyportMock, PublishOptions } from '../../server-mock/mock.ts';
 import { App } from '../src/App.tsx';
 import { resetStores } from '../src/stores/all-stores.ts';
 
+// user-event walks radio groups with CSS.escape, which jsdom lacks.
+window.CSS ??= {} as typeof CSS;
+CSS.escape ??= (value: string) => value.replace(/[^\w-]/g, (c) => `\\${c}`);
+
 export interface Account {
   email: string;
   password: string;

@@ -1,56 +1,179 @@
-/** The store: what can be bought, and buying it for this device. */
+/**
+ * The store: what can be bought (searched and paged), each program's detail with its
+ * releases, and buying for this device. Buying state, errors and results stay with the
+ * program they belong to, so the detail page and its dialog can show them.
+ */
 import { create } from 'zustand';
 import type { ClientOutput } from '../../../shared/client-api.ts';
 import { client } from '../client.ts';
 import { describeError, type ShownError } from '../errors.ts';
+import { useLibraryStore } from './library.ts';
 
 export type CatalogItem = ClientOutput<'browseCatalog'>['items'][number];
+export type SoftwareDetail = ClientOutput<'getSoftware'>;
+export type Release = SoftwareDetail['releases'][number];
+export type Purchase = ClientOutput<'buy'>;
+
+/** One page of the grid: divisible by 2, 3 and 4, so full rows at every window width. */
+export const PAGE_SIZE = 24;
 
 interface CatalogState {
-  items: CatalogItem[];
+  /** What the search field asks for (trimmed); the answer may still be on its way. */
   query: string;
+  items: CatalogItem[];
+  /** The query `items` answers: the "Nothing matches" sentence names this one. */
+  resultQuery: string;
+  nextCursor: string | null;
+  /** An answer (or a failure) for some query has arrived. */
   loaded: boolean;
+  loading: boolean;
   error: ShownError | null;
+  loadingMore: boolean;
+  moreError: ShownError | null;
+  /** The search (or next page) whose answer may be shown; older answers are dropped. */
+  requestId: number;
+  details: Record<string, SoftwareDetail>;
+  detailLoading: Record<string, boolean>;
+  detailErrors: Record<string, ShownError>;
   buying: Record<string, boolean>;
   buyErrors: Record<string, ShownError>;
+  /** Purchases made in this window, by software ID, until the dialog that made them starts over. */
+  purchases: Record<string, Purchase>;
+  lastPurchase: Purchase | null;
   search(query?: string): Promise<void>;
+  loadMore(): Promise<void>;
+  loadDetail(softwareId: string): Promise<void>;
   buy(softwareId: string): Promise<boolean>;
+  /** Forget the last attempt's error and result, for a fresh confirmation. */
+  clearBuy(softwareId: string): void;
 }
 
+const without = <T>(record: Record<string, T>, key: string): Record<string, T> => {
+  const next = { ...record };
+  delete next[key];
+  return next;
+};
+
+// Outside the state on purpose: a reset puts `requestId` back to 0, and an answer still on
+// its way from before the reset must not match the first request after it.
+let lastRequestId = 0;
+
 export const useCatalogStore = create<CatalogState>()((set, get) => ({
-  items: [],
   query: '',
+  items: [],
+  resultQuery: '',
+  nextCursor: null,
   loaded: false,
+  loading: false,
   error: null,
+  loadingMore: false,
+  moreError: null,
+  requestId: 0,
+  details: {},
+  detailLoading: {},
+  detailErrors: {},
   buying: {},
   buyErrors: {},
+  purchases: {},
+  lastPurchase: null,
+
   async search(query = get().query) {
-    set({ query });
+    const q = query.trim();
+    const requestId = ++lastRequestId;
+    set({ query: q, loading: true, loadingMore: false, moreError: null, requestId });
     try {
-      const page = await client.browseCatalog(query.trim() ? { q: query.trim() } : {});
+      const page = await client.browseCatalog(q ? { q, limit: PAGE_SIZE } : { limit: PAGE_SIZE });
       // A slower answer to an older query must not overwrite a newer one.
-      if (get().query === query) set({ items: page.items, loaded: true, error: null });
+      if (get().requestId !== requestId) return;
+      set({
+        items: page.items,
+        resultQuery: q,
+        nextCursor: page.nextCursor,
+        loaded: true,
+        loading: false,
+        error: null,
+      });
     } catch (error) {
-      set({ error: describeError(error), loaded: true });
+      if (get().requestId !== requestId) return;
+      // What was already shown stays: a failed search (or going offline) is no reason to
+      // empty the shelves.
+      set({ error: describeError(error), loaded: true, loading: false });
     }
   },
+
+  async loadMore() {
+    const { nextCursor, resultQuery, loading, loadingMore } = get();
+    if (!nextCursor || loading || loadingMore) return;
+    const requestId = ++lastRequestId;
+    set({ loadingMore: true, moreError: null, requestId });
+    try {
+      const page = await client.browseCatalog({
+        ...(resultQuery ? { q: resultQuery } : {}),
+        cursor: nextCursor,
+        limit: PAGE_SIZE,
+      });
+      if (get().requestId !== requestId) return;
+      set((state) => {
+        const seen = new Set(state.items.map((item) => item.softwareId));
+        return {
+          items: [...state.items, ...page.items.filter((item) => !seen.has(item.softwareId))],
+          nextCursor: page.nextCursor,
+          loadingMore: false,
+        };
+      });
+    } catch (error) {
+      if (get().requestId !== requestId) return;
+      set({ moreError: describeError(error), loadingMore: false });
+    }
+  },
+
+  async loadDetail(softwareId) {
+    if (get().detailLoading[softwareId]) return;
+    set((state) => ({
+      detailLoading: { ...state.detailLoading, [softwareId]: true },
+      detailErrors: without(state.detailErrors, softwareId),
+    }));
+    try {
+      const detail = await client.getSoftware({ softwareId });
+      set((state) => ({
+        details: { ...state.details, [softwareId]: detail },
+        detailLoading: without(state.detailLoading, softwareId),
+      }));
+    } catch (error) {
+      set((state) => ({
+        detailErrors: { ...state.detailErrors, [softwareId]: describeError(error) },
+        detailLoading: without(state.detailLoading, softwareId),
+      }));
+    }
+  },
+
   async buy(softwareId) {
     if (get().buying[softwareId]) return false;
-    set((state) => {
-      const buyErrors = { ...state.buyErrors };
-      delete buyErrors[softwareId];
-      return { buying: { ...state.buying, [softwareId]: true }, buyErrors };
-    });
+    set((state) => ({
+      buying: { ...state.buying, [softwareId]: true },
+      buyErrors: without(state.buyErrors, softwareId),
+    }));
     try {
       // The app announces the purchase with `library-changed`, which refreshes the
       // library (stores/events.ts); refreshing here too would fetch it twice.
-      await client.buy({ softwareId });
+      const purchase = await client.buy({ softwareId });
+      set((state) => ({ purchases: { ...state.purchases, [softwareId]: purchase }, lastPurchase: purchase }));
       return true;
     } catch (error) {
-      set((state) => ({ buyErrors: { ...state.buyErrors, [softwareId]: describeError(error) } }));
+      const shown = describeError(error);
+      set((state) => ({ buyErrors: { ...state.buyErrors, [softwareId]: shown } }));
+      // Owned already (bought on another device, say) but the library here has not heard:
+      // catch up, so the store marks it owned and says where it is.
+      if (shown.code === 'ALREADY_REGISTERED') void useLibraryStore.getState().refresh();
       return false;
     } finally {
-      set((state) => ({ buying: { ...state.buying, [softwareId]: false } }));
+      set((state) => ({ buying: without(state.buying, softwareId) }));
     }
   },
+
+  clearBuy: (softwareId) =>
+    set((state) => ({
+      buyErrors: without(state.buyErrors, softwareId),
+      purchases: without(state.purchases, softwareId),
+    })),
 }));

@@ -1,123 +1,201 @@
-import type { CopyState, LibraryItem } from '../../../../shared/client-api.ts';
-import { formatDate } from '../../format.ts';
+import { useEffect, type ReactNode } from 'react';
+import type { LibraryItem, SyncReport } from '../../../../shared/client-api.ts';
 import { useLibraryStore } from '../../stores/library.ts';
-import { InstallProgressBar } from './InstallProgressBar.tsx';
+import { useNavigationStore } from '../../stores/navigation.ts';
+import { EmptyState, ErrorNotice, Skeleton } from '../../ui/Notices.tsx';
+import { CopyMovedAway } from './CopyMovedAway.tsx';
+import { CopyOnOtherDevice } from './CopyOnOtherDevice.tsx';
+import { CopyOnThisDevice } from './CopyOnThisDevice.tsx';
+import { LogDialog } from './LogDialog.tsx';
+import './library.css';
 
-const STATES: Record<CopyState, { label: string; tone: string }> = {
-  'ready-to-install': { label: 'Ready to install', tone: 'info' },
-  installed: { label: 'Installed', tone: 'ok' },
-  'needs-license': { label: 'Needs a license', tone: 'warn' },
-  elsewhere: { label: 'On another device', tone: 'muted' },
-  moved: { label: 'Moved away', tone: 'muted' },
-};
+const HERE = new Set<LibraryItem['state']>(['ready-to-install', 'installed', 'needs-license']);
 
-function CopyRow({ item }: { item: LibraryItem }) {
-  const busy = useLibraryStore((s) => s.busy[item.softwareId]);
-  const progress = useLibraryStore((s) => s.progress[item.softwareId]);
-  const run = useLibraryStore((s) => s.runs[item.softwareId]);
-  const error = useLibraryStore((s) => s.itemErrors[item.softwareId]);
-  const { install, cancelInstall, uninstall, run: runCopy } = useLibraryStore.getState();
-  const state = STATES[item.state];
-  const canInstall = item.state === 'ready-to-install' || item.state === 'needs-license';
-  const installed = item.installed !== null;
-  const leaseEnds = formatDate(item.licenseExpiresAt);
+const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
 
-  return (
-    <li className="row copy" data-testid={`library-${item.softwareId}`}>
-      <div className="row-top">
-        <div className="row-main">
-          <div className="row-title">
-            <strong>{item.name}</strong>
-            <span className={`badge badge-${state.tone}`}>{state.label}</span>
-            {item.installed ? <span className="muted">v{item.installed.version}</span> : null}
-          </div>
-          <p className="summary">{item.summary}</p>
-          {item.state === 'elsewhere' && item.registeredDeviceName ? (
-            <p className="muted">Registered to {item.registeredDeviceName}.</p>
-          ) : null}
-          {leaseEnds && installed ? <p className="muted">License lease until {leaseEnds}.</p> : null}
-          {item.problem ? <p className="warn">{item.problem}</p> : null}
-        </div>
-        <div className="row-actions">
-          {busy === 'install' ? (
-            <button type="button" className="quiet" onClick={() => void cancelInstall(item.softwareId)}>
-              Cancel
-            </button>
-          ) : canInstall ? (
-            <button
-              type="button"
-              className="primary"
-              disabled={busy !== undefined}
-              onClick={() => void install(item.softwareId)}
-            >
-              {item.state === 'needs-license' && installed ? 'Get license' : 'Install'}
-            </button>
-          ) : null}
-          {item.state === 'installed' ? (
-            <button
-              type="button"
-              className="primary"
-              disabled={busy !== undefined}
-              onClick={() => void runCopy(item.softwareId)}
-            >
-              {busy === 'run' ? 'Running…' : 'Run'}
-            </button>
-          ) : null}
-          {installed ? (
-            <button
-              type="button"
-              className="quiet"
-              disabled={busy !== undefined}
-              onClick={() => void uninstall(item.softwareId)}
-            >
-              {busy === 'uninstall' ? 'Removing…' : 'Uninstall'}
-            </button>
-          ) : null}
-        </div>
-      </div>
-      {busy === 'install' && progress ? <InstallProgressBar progress={progress} /> : null}
-      {error ? (
-        <p className="error" role="alert">
-          {error.message}
-        </p>
-      ) : null}
-      {run ? (
-        <div className="run-output" data-testid={`run-${item.softwareId}`}>
-          <div className="muted">
-            {run.exitCode === 0
-              ? 'Last run finished.'
-              : run.signal
-                ? `Last run was stopped by ${run.signal}.`
-                : `Last run exited with code ${run.exitCode}.`}
-          </div>
-          <pre>{run.output || '(no output)'}</pre>
-        </div>
-      ) : null}
-    </li>
-  );
+/** What "Check for changes" found, in a sentence. */
+export function describeSync(report: SyncReport): string {
+  const parts = [
+    report.arrivals.length > 0 ? `${plural(report.arrivals.length, 'program')} arrived on this device` : null,
+    report.departures.length > 0 ? `${plural(report.departures.length, 'program')} moved away` : null,
+    report.refreshed.length > 0 ? `${plural(report.refreshed.length, 'license')} renewed` : null,
+  ].filter((part): part is string => part !== null);
+  if (parts.length === 0) return 'Everything is up to date.';
+  const sentence = parts.join(', ');
+  return `${sentence[0]!.toUpperCase()}${sentence.slice(1)}.`;
 }
 
+const browseStore = () => useNavigationStore.getState().go('store');
+
+/**
+ * The library: what is registered to this device (install, run, uninstall), what is on
+ * the user's other devices (move it here), and what has moved away. It checks with the
+ * provider when asked and when the window comes back into focus, since copies can move
+ * from another device at any time.
+ */
 export function LibraryScreen() {
   const items = useLibraryStore((s) => s.items);
   const loaded = useLibraryStore((s) => s.loaded);
   const error = useLibraryStore((s) => s.error);
+  const refreshing = useLibraryStore((s) => s.refreshing);
+  const logView = useLibraryStore((s) => s.logView);
+
+  useEffect(() => {
+    const library = useLibraryStore.getState();
+    if (!library.loaded && !library.refreshing) void library.refresh();
+    const onFocus = () => void useLibraryStore.getState().syncIfStale();
+    window.addEventListener('focus', onFocus);
+    return () => window.removeEventListener('focus', onFocus);
+  }, []);
+
+  const here = items.filter((item) => HERE.has(item.state));
+  const elsewhere = items.filter((item) => item.state === 'elsewhere');
+  const moved = items.filter((item) => item.state === 'moved');
+  const installed = here.filter((item) => item.installed).length;
+  const logItem = logView ? items.find((item) => item.softwareId === logView.softwareId) : undefined;
+  const retry = () => void useLibraryStore.getState().refresh();
+
+  let content: ReactNode;
+  if (!loaded) {
+    content = <Skeleton rows={3} label="Loading your library…" />;
+  } else if (items.length === 0 && error) {
+    content = <ErrorNotice error={error} onRetry={retry} retrying={refreshing} testId="library-error" />;
+  } else if (items.length === 0) {
+    content = (
+      <EmptyState
+        title="Your library is empty"
+        testId="library-empty"
+        action={
+          <button type="button" className="primary" onClick={browseStore}>
+            Browse the store
+          </button>
+        }
+      >
+        What you buy is registered to this device and shows up here, ready to install. You pay once and can
+        move it to another of your devices later.
+      </EmptyState>
+    );
+  } else {
+    content = (
+      <>
+        {error ? (
+          <ErrorNotice error={error} onRetry={retry} retrying={refreshing} testId="library-error" />
+        ) : null}
+        <LibrarySection
+          id="library-here"
+          title="On this device"
+          count={here.length}
+          hint={here.length > 0 ? `${installed} of ${here.length} installed` : undefined}
+        >
+          {here.length > 0 ? (
+            <ul className="copy-list">
+              {here.map((item) => (
+                <CopyOnThisDevice key={item.softwareId} item={item} />
+              ))}
+            </ul>
+          ) : (
+            <p className="library-none">
+              Nothing is registered to this device yet. Move something here from another of your devices, or{' '}
+              <button type="button" className="link-button" onClick={browseStore}>
+                browse the store
+              </button>
+              .
+            </p>
+          )}
+        </LibrarySection>
+        {elsewhere.length > 0 ? (
+          <LibrarySection
+            id="library-elsewhere"
+            title="On your other devices"
+            count={elsewhere.length}
+            hint="Moving a copy here costs nothing; it stops running on the other device."
+          >
+            <ul className="copy-list">
+              {elsewhere.map((item) => (
+                <CopyOnOtherDevice key={item.softwareId} item={item} />
+              ))}
+            </ul>
+          </LibrarySection>
+        ) : null}
+        {moved.length > 0 ? (
+          <LibrarySection id="library-moved" title="Moved away" count={moved.length}>
+            <ul className="copy-list">
+              {moved.map((item) => (
+                <CopyMovedAway key={item.softwareId} item={item} />
+              ))}
+            </ul>
+          </LibrarySection>
+        ) : null}
+      </>
+    );
+  }
+
   return (
-    <section className="card" aria-labelledby="library-title" data-testid="library">
-      <h2 id="library-title">Your library</h2>
-      {error ? (
-        <p className="error" role="alert">
-          {error.message}
-        </p>
+    <div className="library-screen" data-testid="library-screen">
+      <header className="page-header">
+        <div>
+          <h1>Library</h1>
+          <p>
+            {loaded && items.length > 0
+              ? `${plural(items.length, 'program')} you own · ${installed} installed here`
+              : 'Everything you bought, on whichever of your devices it lives.'}
+          </p>
+        </div>
+        <SyncControl />
+      </header>
+      {content}
+      {logView ? (
+        <LogDialog item={logItem ?? { softwareId: logView.softwareId, name: logView.softwareId }} />
       ) : null}
-      {!loaded ? <p className="muted">Loading…</p> : null}
-      {loaded && !error && items.length === 0 ? (
-        <p className="muted">Nothing here yet. Programs you buy in the store below appear here.</p>
-      ) : null}
-      <ul className="rows">
-        {items.map((item) => (
-          <CopyRow key={item.softwareId} item={item} />
-        ))}
-      </ul>
+    </div>
+  );
+}
+
+function LibrarySection({
+  id,
+  title,
+  count,
+  hint,
+  children,
+}: {
+  id: string;
+  title: string;
+  count: number;
+  hint?: string;
+  children: ReactNode;
+}) {
+  return (
+    <section className="library-section" aria-labelledby={`${id}-title`} data-testid={id}>
+      <div className="library-section-header">
+        <h2 id={`${id}-title`}>
+          {title} <span className="library-count">{count}</span>
+        </h2>
+        {hint ? <p className="muted">{hint}</p> : null}
+      </div>
+      {children}
     </section>
+  );
+}
+
+/** "Check for changes", and what it found. */
+function SyncControl() {
+  const syncing = useLibraryStore((s) => s.syncing);
+  const report = useLibraryStore((s) => s.syncReport);
+  const error = useLibraryStore((s) => s.syncError);
+  return (
+    <div className="library-sync">
+      <div className="library-sync-row">
+        <p className="library-sync-result" role="status" data-testid="sync-result">
+          {syncing ? 'Checking with the store…' : report ? describeSync(report) : ''}
+        </p>
+        <button type="button" onClick={() => void useLibraryStore.getState().sync()} disabled={syncing}>
+          <span className={`sync-glyph${syncing ? ' sync-glyph-spinning' : ''}`} aria-hidden="true">
+            ↻
+          </span>
+          {syncing ? 'Checking…' : 'Check for changes'}
+        </button>
+      </div>
+      {error ? <ErrorNotice error={error} testId="sync-error" /> : null}
+    </div>
   );
 }

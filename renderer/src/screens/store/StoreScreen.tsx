@@ -1,89 +1,63 @@
-import { useState, type FormEvent } from 'react';
-import { formatBytes, formatPrice } from '../../../../shared/format.ts';
-import { useCatalogStore, type CatalogItem } from '../../stores/catalog.ts';
+import { useEffect, useRef, useState } from 'react';
+import { useCatalogStore } from '../../stores/catalog.ts';
 import { useLibraryStore } from '../../stores/library.ts';
+import { useNavigationStore } from '../../stores/navigation.ts';
+import { SoftwareDetailPage } from './SoftwareDetailPage.tsx';
+import { StoreBrowse } from './StoreBrowse.tsx';
+import './store.css';
 
-function CatalogRow({ item, canBuy, owned }: { item: CatalogItem; canBuy: boolean; owned: boolean }) {
-  const buying = useCatalogStore((s) => s.buying[item.softwareId] === true);
-  const error = useCatalogStore((s) => s.buyErrors[item.softwareId]);
-  const buy = useCatalogStore((s) => s.buy);
-  return (
-    <li className="row" data-testid={`catalog-${item.softwareId}`}>
-      <div className="row-main">
-        <div className="row-title">
-          <strong>{item.name}</strong>
-          <span className="muted">
-            v{item.version} · {formatBytes(item.sizeBytes)}
-          </span>
-        </div>
-        <p className="summary">{item.summary}</p>
-        {error ? (
-          <p className="error" role="alert">
-            {error.message}
-          </p>
-        ) : null}
-      </div>
-      <div className="row-actions">
-        <span className="price">{formatPrice(item.priceCents, item.currency)}</span>
-        {owned ? (
-          <span className="badge badge-ok">Owned</span>
-        ) : (
-          <button
-            type="button"
-            className="primary"
-            disabled={!canBuy || buying}
-            title={canBuy ? undefined : 'Sign in and enrol this device to buy'}
-            onClick={() => void buy(item.softwareId)}
-          >
-            {buying ? 'Buying…' : 'Buy'}
-          </button>
-        )}
-      </div>
-    </li>
-  );
-}
+/** How long typing may pause before the store is asked: one request per word, not per key. */
+export const SEARCH_DEBOUNCE_MS = 250;
 
+/**
+ * The store: a searchable grid of what can be bought, and a detail page per program with
+ * buying for this device. The search text lives here, so it survives a visit to a detail
+ * page, and coming back puts focus on the card that was opened.
+ */
 export function StoreScreen() {
-  const items = useCatalogStore((s) => s.items);
-  const loaded = useCatalogStore((s) => s.loaded);
-  const error = useCatalogStore((s) => s.error);
-  const search = useCatalogStore((s) => s.search);
-  const library = useLibraryStore((s) => s.items);
-  const [query, setQuery] = useState('');
-  const owned = new Set(library.map((item) => item.softwareId));
+  const softwareId = useNavigationStore((s) => s.softwareId);
+  const [input, setInput] = useState(() => useCatalogStore.getState().query);
+  const lastOpened = useRef<string | null>(null);
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void search(query);
+  useEffect(() => {
+    // The catalog changes while the app is open; each visit shows the current one (what
+    // is already on screen stays while the answer comes).
+    void useCatalogStore.getState().search();
+    // "Owned" badges need the library, even if the library screen was never opened.
+    const library = useLibraryStore.getState();
+    if (!library.loaded) void library.refresh();
+  }, []);
+
+  useEffect(() => {
+    if (input.trim() === useCatalogStore.getState().query) return;
+    const timer = setTimeout(() => void useCatalogStore.getState().search(input), SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [input]);
+
+  useEffect(() => {
+    if (softwareId) {
+      lastOpened.current = softwareId;
+      return;
+    }
+    const opened = lastOpened.current;
+    lastOpened.current = null;
+    // Software IDs are slugs, safe inside the selector as they are.
+    if (opened)
+      document.querySelector<HTMLElement>(`[data-testid="store-item-${opened}"] .store-card-open`)?.focus();
+  }, [softwareId]);
+
+  const clearSearch = () => {
+    setInput('');
+    void useCatalogStore.getState().search('');
   };
 
   return (
-    <section className="card" aria-labelledby="store-title" data-testid="store">
-      <div className="card-head">
-        <h2 id="store-title">Store</h2>
-        <form className="search" role="search" onSubmit={submit}>
-          <input
-            type="search"
-            placeholder="Search programs"
-            aria-label="Search programs"
-            value={query}
-            onChange={(event) => setQuery(event.target.value)}
-          />
-        </form>
-      </div>
-
-      {error ? (
-        <p className="error" role="alert">
-          {error.message}
-        </p>
-      ) : null}
-      {!loaded ? <p className="muted">Loading…</p> : null}
-      {loaded && !error && items.length === 0 ? <p className="muted">No programs match.</p> : null}
-      <ul className="rows">
-        {items.map((item) => (
-          <CatalogRow key={item.softwareId} item={item} canBuy owned={owned.has(item.softwareId)} />
-        ))}
-      </ul>
-    </section>
+    <div className="store-screen" data-testid="store-screen">
+      {softwareId ? (
+        <SoftwareDetailPage key={softwareId} softwareId={softwareId} />
+      ) : (
+        <StoreBrowse input={input} onInput={setInput} onClearSearch={clearSearch} />
+      )}
+    </div>
   );
 }

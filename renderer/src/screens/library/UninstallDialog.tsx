@@ -1,0 +1,47 @@
+import type { LibraryItem } from '../../../../shared/client-api.ts';
+import { Dialog } from '../../ui/Dialog.tsx';
+
+/** Asks before removing a program's files; the purchase and its registration stay. */
+export function UninstallDialog({
+  item,
+  onConfirm,
+  onClose,
+}: {
+  item: LibraryItem;
+  onConfirm(): void;
+  onClose(): void;
+}) {
+  const description =
+    item.state === 'moved'
+      ? 'It has moved to another of your devices already; this only removes the files left here.'
+      : 'It stays yours and registered to this device; you can install it again any time.';
+  return (
+    <Dialog
+      title={`Uninstall ${item.name}?`}
+      description={description}
+      onClose={onClose}
+      testId="uninstall-dialog"
+      footer={
+        <>
+          <button type="button" className="quiet" onClick={onClose} data-autofocus>
+            Cancel
+          </button>
+          <button type="button" className="danger" onClick={onConfirm}>
+            Uninstall
+          </button>
+        </>
+      }
+    >
+      {item.installed ? (
+        <dl className="facts">
+          <dt>Version</dt>
+          <dd>{item.installed.version}</dd>
+          <dt>Folder</dt>
+          <dd>
+            <code>{item.installed.installDir}</code>
+          </dd>
+        </dl>
+      ) : null}
+    </Dialog>
+  );
+}

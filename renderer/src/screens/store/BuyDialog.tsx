@@ -1,0 +1,161 @@
+// Reconstructed from the 08:49 renderer build after renderer/ was wiped by accident
+// (see the library helper's report); logic, text and markup as built, comments lost.
+import type { ThisDevice } from '../../../../shared/client-api.ts';
+import { formatPrice } from '../../../../shared/format.ts';
+import { useCatalogStore, type CatalogItem, type Purchase } from '../../stores/catalog.ts';
+import { useNavigationStore } from '../../stores/navigation.ts';
+import { useSessionStore } from '../../stores/session.ts';
+import { CoverArt } from '../../ui/CoverArt.tsx';
+import { Dialog } from '../../ui/Dialog.tsx';
+import { ErrorNotice } from '../../ui/Notices.tsx';
+
+/** Buying one program for this device: confirm, then what was bought and where it went. */
+export function BuyDialog({ item, onClose }: { item: CatalogItem; onClose(): void }) {
+  const purchase = useCatalogStore((s) => s.purchases[item.softwareId]);
+  const device = useSessionStore((s) => s.status?.device);
+  return purchase ? (
+    <PurchaseDone item={item} purchase={purchase} device={device} onClose={onClose} />
+  ) : (
+    <ConfirmPurchase item={item} device={device} onClose={onClose} />
+  );
+}
+
+function ConfirmPurchase({
+  item,
+  device,
+  onClose,
+}: {
+  item: CatalogItem;
+  device: ThisDevice | undefined;
+  onClose(): void;
+}) {
+  const buying = useCatalogStore((s) => s.buying[item.softwareId] === true);
+  const error = useCatalogStore((s) => s.buyErrors[item.softwareId]);
+  const online = useSessionStore((s) => s.status?.online ?? true);
+  const free = item.priceCents === 0;
+  const price = formatPrice(item.priceCents, item.currency);
+
+  return (
+    <Dialog
+      title={`${free ? 'Get' : 'Buy'} ${item.name}?`}
+      description={
+        free ? 'It is free: nothing will be charged.' : `You will be charged ${price}, once, for this copy.`
+      }
+      onClose={onClose}
+      testId="buy-dialog"
+      footer={
+        <>
+          <button type="button" className="quiet" onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => void useCatalogStore.getState().buy(item.softwareId)}
+            disabled={buying}
+            data-autofocus
+          >
+            {buying ? 'Buying…' : free ? 'Confirm — get it free' : 'Confirm purchase'}
+          </button>
+        </>
+      }
+    >
+      <div className="buy-line">
+        <CoverArt softwareId={item.softwareId} name={item.name} size="small" />
+        <span className="buy-line-name">
+          <strong>{item.name}</strong>
+          <span className="muted">Version {item.version}</span>
+        </span>
+        <strong className={`buy-line-price${free ? ' store-price-free' : ''}`} data-testid="buy-price">
+          {price}
+        </strong>
+      </div>
+      <div className="buy-device" data-testid="buy-device">
+        <span className="eyebrow">Registered to this device</span>
+        <p>
+          <strong data-testid="buy-device-name">{device?.name ?? 'This device'}</strong>
+          {device ? (
+            <>
+              {' '}
+              <span className="muted">(ID</span> <code>{device.shortId}</code>
+              <span className="muted">)</span>
+            </>
+          ) : null}
+        </p>
+        <p className="muted">
+          Your copy will be registered to this device. You can move it to another of your devices later, with
+          no second charge.
+        </p>
+      </div>
+      {online ? null : (
+        <p className="purchase-offline">
+          You are offline. The purchase needs the store; if it cannot be reached, nothing is charged.
+        </p>
+      )}
+      {error ? <ErrorNotice error={error} testId="buy-error" /> : null}
+      {buying ? (
+        <p className="visually-hidden" role="status">
+          Buying {item.name}…
+        </p>
+      ) : null}
+    </Dialog>
+  );
+}
+
+function PurchaseDone({
+  item,
+  purchase,
+  device,
+  onClose,
+}: {
+  item: CatalogItem;
+  purchase: Purchase;
+  device: ThisDevice | undefined;
+  onClose(): void;
+}) {
+  const deviceName = device?.name ?? 'this device';
+  return (
+    <Dialog
+      title={`${item.name} is yours`}
+      onClose={onClose}
+      testId="buy-dialog"
+      footer={
+        <>
+          <button
+            type="button"
+            onClick={() => {
+              onClose();
+              useNavigationStore.getState().closeSoftware();
+            }}
+          >
+            Keep browsing
+          </button>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => useNavigationStore.getState().go('library')}
+            data-autofocus
+          >
+            Go to library
+          </button>
+        </>
+      }
+    >
+      <div className="buy-success" role="status" data-testid="buy-success">
+        <span className="buy-success-mark" aria-hidden="true">
+          ✓
+        </span>
+        <div>
+          <p>
+            It is registered to <strong>{deviceName}</strong>. Install it from your library.
+          </p>
+          <p className="muted">
+            {purchase.priceCents === 0
+              ? 'Nothing was charged.'
+              : `Charged ${formatPrice(purchase.priceCents, purchase.currency)}.`}
+          </p>
+        </div>
+      </div>
+    </Dialog>
+  );
+}
