@@ -12,6 +12,7 @@ import { checkScreen, expectAccessible, screenshot } from './support/checks.ts';
 const PROGRAM = { softwareId: 'tidal-charts', name: 'Tidal Charts', priceCents: 799 };
 
 let server: RunningMockServer;
+let serverStopped = false;
 let device: AppDevice;
 let page: Page;
 const problems: string[] = [];
@@ -41,7 +42,7 @@ test.beforeAll(async ({ browser }) => {
 
 test.afterAll(async () => {
   await device?.close();
-  await server?.close();
+  if (!serverStopped) await server?.close();
 });
 
 test.afterEach(() => {
@@ -108,6 +109,7 @@ test('slow answers show loading states, then the content', async () => {
 test('offline: a banner says what still works, and installed programs still run', async () => {
   await page.getByTestId('nav-library').click();
   await server.close();
+  serverStopped = true;
   await page.getByRole('button', { name: 'Check for changes' }).click();
   const banner = page.getByTestId('offline-banner');
   await expect(banner).toBeVisible({ timeout: 20_000 });

@@ -216,7 +216,7 @@ test('buy on one device, install, run, move it to another, run it there; the fir
   });
 
   await test.step('B: the wizard from the start, step by step', async () => {
-    await pageB.getByRole('button', { name: 'Move software…' }).click();
+    await pageB.getByRole('button', { name: 'Move software…', exact: true }).click();
     const wizard = pageB.getByTestId('transfer-wizard');
     await expect(wizard).toContainText('Step 1 of 5');
     await checkScreen(pageB, 'transfer-wizard');

@@ -30,7 +30,11 @@ interface CatalogState {
   error: ShownError | null;
   loadingMore: boolean;
   moreError: ShownError | null;
-  /** The search (or next page) whose answer may be shown; older answers are dropped. */
+  /**
+   * The number of the newest search (or next page). Answers come back in any order while
+   * someone types, so only the newest request's answer may change the shelf: a slow answer
+   * to an old query must not replace the results of the one typed after it.
+   */
   requestId: number;
   details: Record<string, SoftwareDetail>;
   detailLoading: Record<string, boolean>;
@@ -39,7 +43,6 @@ interface CatalogState {
   buyErrors: Record<string, ShownError>;
   /** Purchases made in this window, by software ID, until the dialog that made them starts over. */
   purchases: Record<string, Purchase>;
-  lastPurchase: Purchase | null;
   search(query?: string): Promise<void>;
   loadMore(): Promise<void>;
   loadDetail(softwareId: string): Promise<void>;
@@ -75,16 +78,16 @@ export const useCatalogStore = create<CatalogState>()((set, get) => ({
   buying: {},
   buyErrors: {},
   purchases: {},
-  lastPurchase: null,
 
   async search(query = get().query) {
     const q = query.trim();
     const requestId = ++lastRequestId;
+    // A new search takes over from a page still on its way: that page belongs to the old
+    // results, and its answer will be dropped.
     set({ query: q, loading: true, loadingMore: false, moreError: null, requestId });
     try {
       const page = await client.browseCatalog(q ? { q, limit: PAGE_SIZE } : { limit: PAGE_SIZE });
-      // A slower answer to an older query must not overwrite a newer one.
-      if (get().requestId !== requestId) return;
+      if (get().requestId !== requestId) return; // superseded by a newer search
       set({
         items: page.items,
         resultQuery: q,
@@ -104,6 +107,7 @@ export const useCatalogStore = create<CatalogState>()((set, get) => ({
   async loadMore() {
     const { nextCursor, resultQuery, loading, loadingMore } = get();
     if (!nextCursor || loading || loadingMore) return;
+    // Numbered like a search, so a search started meanwhile drops this page's answer.
     const requestId = ++lastRequestId;
     set({ loadingMore: true, moreError: null, requestId });
     try {
@@ -113,6 +117,8 @@ export const useCatalogStore = create<CatalogState>()((set, get) => ({
         limit: PAGE_SIZE,
       });
       if (get().requestId !== requestId) return;
+      // The catalog can change between pages (a program published or renamed), so a page
+      // may repeat one already on the shelf; showing it twice would also repeat a React key.
       set((state) => {
         const seen = new Set(state.items.map((item) => item.softwareId));
         return {
@@ -157,7 +163,7 @@ export const useCatalogStore = create<CatalogState>()((set, get) => ({
       // The app announces the purchase with `library-changed`, which refreshes the
       // library (stores/events.ts); refreshing here too would fetch it twice.
       const purchase = await client.buy({ softwareId });
-      set((state) => ({ purchases: { ...state.purchases, [softwareId]: purchase }, lastPurchase: purchase }));
+      set((state) => ({ purchases: { ...state.purchases, [softwareId]: purchase } }));
       return true;
     } catch (error) {
       const shown = describeError(error);

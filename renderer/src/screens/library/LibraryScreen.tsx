@@ -182,20 +182,21 @@ function SyncControl() {
   const syncing = useLibraryStore((s) => s.syncing);
   const report = useLibraryStore((s) => s.syncReport);
   const error = useLibraryStore((s) => s.syncError);
+  const sync = () => void useLibraryStore.getState().sync();
   return (
     <div className="library-sync">
       <div className="library-sync-row">
         <p className="library-sync-result" role="status" data-testid="sync-result">
           {syncing ? 'Checking with the store…' : report ? describeSync(report) : ''}
         </p>
-        <button type="button" onClick={() => void useLibraryStore.getState().sync()} disabled={syncing}>
+        <button type="button" onClick={sync} disabled={syncing}>
           <span className={`sync-glyph${syncing ? ' sync-glyph-spinning' : ''}`} aria-hidden="true">
             ↻
           </span>
           {syncing ? 'Checking…' : 'Check for changes'}
         </button>
       </div>
-      {error ? <ErrorNotice error={error} testId="sync-error" /> : null}
+      {error ? <ErrorNotice error={error} testId="sync-error" onRetry={sync} retrying={syncing} /> : null}
     </div>
   );
 }
