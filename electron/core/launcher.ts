@@ -182,7 +182,10 @@ export async function readLatestRunLog(
     if (error.code === 'ENOENT') return [];
     throw error;
   });
-  const newest = names.filter((name) => name.endsWith('.log')).sort().at(-1);
+  const newest = names
+    .filter((name) => name.endsWith('.log'))
+    .sort()
+    .at(-1);
   if (!newest) return null;
   const logPath = path.join(folder, newest);
   const file = await open(logPath, 'r');

@@ -8,6 +8,8 @@ import { InstallProgressBar } from './InstallProgressBar.tsx';
 import { RunResultPanel } from './RunResultPanel.tsx';
 import { UninstallDialog } from './UninstallDialog.tsx';
 
+const INSTALLING = { label: 'Installing', tone: 'info' } as const;
+
 const STATUS: Partial<Record<CopyState, { label: string; tone: 'ok' | 'info' | 'warn' }>> = {
   installed: { label: 'Installed', tone: 'ok' },
   'ready-to-install': { label: 'Ready to install', tone: 'info' },
@@ -31,7 +33,8 @@ export function CopyOnThisDevice({ item }: { item: LibraryItem }) {
   const store = useLibraryStore.getState();
 
   const installing = busy === 'install' || busy === 'cancel';
-  const status = STATUS[item.state] ?? STATUS['ready-to-install']!;
+  // While it installs, the badge says so rather than the state it is leaving.
+  const status = installing ? INSTALLING : (STATUS[item.state] ?? STATUS['ready-to-install']!);
   const leaseEnds = formatDate(item.licenseExpiresAt);
   const installLabel = item.state === 'needs-license' && item.installed ? 'Get license' : 'Install';
   // The run panel has its own "Open log"; one is enough.
