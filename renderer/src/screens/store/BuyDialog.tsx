@@ -1,5 +1,3 @@
-// Reconstructed from the 08:49 renderer build after renderer/ was wiped by accident
-// (see the library helper's report); logic, text and markup as built, comments lost.
 import type { ThisDevice } from '../../../../shared/client-api.ts';
 import { formatPrice } from '../../../../shared/format.ts';
 import { useCatalogStore, type CatalogItem, type Purchase } from '../../stores/catalog.ts';
@@ -9,7 +7,11 @@ import { CoverArt } from '../../ui/CoverArt.tsx';
 import { Dialog } from '../../ui/Dialog.tsx';
 import { ErrorNotice } from '../../ui/Notices.tsx';
 
-/** Buying one program for this device: confirm, then what was bought and where it went. */
+/**
+ * Buying one program for this device: confirm, then what was bought and where it went.
+ * The purchase lives in the catalog store, so the dialog turns into the success view as soon
+ * as the store has it.
+ */
 export function BuyDialog({ item, onClose }: { item: CatalogItem; onClose(): void }) {
   const purchase = useCatalogStore((s) => s.purchases[item.softwareId]);
   const device = useSessionStore((s) => s.status?.device);
@@ -48,6 +50,8 @@ function ConfirmPurchase({
           <button type="button" className="quiet" onClick={onClose}>
             Cancel
           </button>
+          {/* Also the retry after a failure. If the failed attempt did go through after all,
+              the store answers that the copy is owned already: nothing is charged twice. */}
           <button
             type="button"
             className="primary"
@@ -74,6 +78,7 @@ function ConfirmPurchase({
         <span className="eyebrow">Registered to this device</span>
         <p>
           <strong data-testid="buy-device-name">{device?.name ?? 'This device'}</strong>
+          {/* The short ID tells apart two devices that were given the same name. */}
           {device ? (
             <>
               {' '}
@@ -93,6 +98,7 @@ function ConfirmPurchase({
         </p>
       )}
       {error ? <ErrorNotice error={error} testId="buy-error" /> : null}
+      {/* The button's "Buying…" is not announced by itself. */}
       {buying ? (
         <p className="visually-hidden" role="status">
           Buying {item.name}…
@@ -149,6 +155,7 @@ function PurchaseDone({
           <p>
             It is registered to <strong>{deviceName}</strong>. Install it from your library.
           </p>
+          {/* What the store charged, which is not necessarily the price listed when the page loaded. */}
           <p className="muted">
             {purchase.priceCents === 0
               ? 'Nothing was charged.'

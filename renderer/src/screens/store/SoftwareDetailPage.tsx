@@ -1,5 +1,3 @@
-// Reconstructed from the 08:49 renderer build after renderer/ was wiped by accident
-// (see the library helper's report); logic, text and markup as built, comments lost.
 import { useEffect, useRef, useState } from 'react';
 import { formatBytes, formatPrice } from '../../../../shared/format.ts';
 import { formatDate } from '../../format.ts';
@@ -19,6 +17,7 @@ function latestRelease(releases: Release[]): Release | undefined {
   );
 }
 
+/** The Buy button's text, which is also its accessible name: "Buy — $4.99" or "Get — Free". */
 function buyLabel(item: CatalogItem): string {
   return item.priceCents === 0 ? 'Get — Free' : `Buy — ${formatPrice(item.priceCents, item.currency)}`;
 }
@@ -29,39 +28,31 @@ export function SoftwareDetailPage({ softwareId }: { softwareId: string }) {
   const detail = useCatalogStore((s) => s.details[softwareId]);
   const error = useCatalogStore((s) => s.detailErrors[softwareId]);
   const loading = useCatalogStore((s) => s.detailLoading[softwareId] === true);
+  // The shelf's listing shows the page at once; the detail, with its releases, takes over
+  // when it arrives. Opened from elsewhere (not on the shelf), the page waits for the detail.
   const item = detail ?? listed;
   const title = useRef<HTMLHeadingElement>(null);
-  const focused = useRef(false);
-  const [buying, setBuying] = useState(false);
+  const titleFocused = useRef(false);
+  const [dialogOpen, setDialogOpen] = useState(false);
   const retry = () => void useCatalogStore.getState().loadDetail(softwareId);
 
   useEffect(() => {
     void useCatalogStore.getState().loadDetail(softwareId);
   }, [softwareId]);
 
+  // The card that opened this page is gone, so focus moves to the title (once, as soon as
+  // there is one): screen readers announce the new page and Tab starts from its top.
   useEffect(() => {
-    if (item && !focused.current && title.current) {
-      focused.current = true;
+    if (item && !titleFocused.current && title.current) {
+      titleFocused.current = true;
       title.current.focus();
     }
   }, [item]);
 
-  const back = (
-    <div className="detail-back">
-      <button
-        type="button"
-        className="quiet small"
-        onClick={() => useNavigationStore.getState().closeSoftware()}
-      >
-        <span aria-hidden="true">←</span> Back to store
-      </button>
-    </div>
-  );
-
   if (!item) {
     return (
       <article className="software-detail" data-testid="software-detail" aria-busy={loading}>
-        {back}
+        <BackToStore />
         {error ? (
           <ErrorNotice error={error} onRetry={retry} retrying={loading} testId="detail-error" />
         ) : (
@@ -74,7 +65,7 @@ export function SoftwareDetailPage({ softwareId }: { softwareId: string }) {
   const latest = detail ? latestRelease(detail.releases) : undefined;
   return (
     <article className="software-detail" data-testid="software-detail" aria-labelledby="detail-title">
-      {back}
+      <BackToStore />
       <header className="page-header detail-header">
         <h1 id="detail-title" ref={title} tabIndex={-1}>
           {item.name}
@@ -99,7 +90,7 @@ export function SoftwareDetailPage({ softwareId }: { softwareId: string }) {
           </section>
         </div>
         <aside className="detail-side" aria-label="Buy">
-          <PurchaseBox item={item} onBuy={() => setBuying(true)} />
+          <PurchaseBox item={item} onBuy={() => setDialogOpen(true)} />
           <dl className="facts detail-facts" data-testid="detail-facts">
             <dt>Version</dt>
             <dd data-testid="detail-version">{latest?.version ?? item.version}</dd>
@@ -112,14 +103,28 @@ export function SoftwareDetailPage({ softwareId }: { softwareId: string }) {
           </dl>
         </aside>
       </div>
-      {buying ? <BuyDialog item={item} onClose={() => setBuying(false)} /> : null}
+      {dialogOpen ? <BuyDialog item={item} onClose={() => setDialogOpen(false)} /> : null}
     </article>
   );
 }
 
+function BackToStore() {
+  return (
+    <div className="detail-back">
+      <button
+        type="button"
+        className="quiet small"
+        onClick={() => useNavigationStore.getState().closeSoftware()}
+      >
+        <span aria-hidden="true">←</span> Back to store
+      </button>
+    </div>
+  );
+}
+
 function ReleaseList({ releases }: { releases: Release[] }) {
-  const latest = latestRelease(releases);
   if (releases.length === 0) return <p className="muted">No releases yet.</p>;
+  const latest = latestRelease(releases);
   const newestFirst = [...releases].sort((a, b) => b.publishedAt.localeCompare(a.publishedAt));
   return (
     <ul className="release-list" data-testid="release-list">
@@ -142,6 +147,11 @@ function PurchaseBox({ item, onBuy }: { item: CatalogItem; onBuy(): void }) {
   const device = useSessionStore((s) => s.status?.device);
   const online = useSessionStore((s) => s.status?.online ?? true);
   const free = item.priceCents === 0;
+  const startBuying = () => {
+    // A fresh confirmation, not the last attempt's error or "is yours".
+    useCatalogStore.getState().clearBuy(item.softwareId);
+    onBuy();
+  };
 
   return (
     <div className="purchase-box" data-testid="purchase-box">
@@ -167,10 +177,7 @@ function PurchaseBox({ item, onBuy }: { item: CatalogItem; onBuy(): void }) {
           <button
             type="button"
             className="primary large"
-            onClick={() => {
-              useCatalogStore.getState().clearBuy(item.softwareId);
-              onBuy();
-            }}
+            onClick={startBuying}
             data-testid="buy-button"
           >
             {buyLabel(item)}

@@ -1,5 +1,3 @@
-// Reconstructed from the 08:49 renderer build after renderer/ was wiped by accident
-// (see the library helper's report); logic, text and markup as built, comments lost.
 import { useCatalogStore } from '../../stores/catalog.ts';
 import { EmptyState, ErrorNotice } from '../../ui/Notices.tsx';
 import { StoreCard, StoreCardSkeletons } from './StoreCard.tsx';
@@ -26,6 +24,7 @@ export function StoreBrowse({
           role="search"
           onSubmit={(event) => {
             event.preventDefault();
+            // Enter searches at once rather than after the typing pause.
             void useCatalogStore.getState().search(input);
           }}
         >
@@ -54,11 +53,13 @@ function StoreResults({ onClearSearch }: { onClearSearch(): void }) {
   const resultQuery = useCatalogStore((s) => s.resultQuery);
   const retry = () => void useCatalogStore.getState().search();
 
-  if (!loaded && items.length === 0) return <StoreCardSkeletons />;
+  if (!loaded) return <StoreCardSkeletons />;
   const notice = error ? (
     <ErrorNotice error={error} onRetry={retry} retrying={loading} testId="store-error" />
   ) : null;
-  if (error && items.length === 0) return notice;
+  // With nothing on the shelf the failure is all there is to say; otherwise it goes above
+  // the programs already shown, which stay (the store keeps them when a search fails).
+  if (notice && items.length === 0) return notice;
 
   return (
     <section className="store-results" aria-labelledby="store-results-title" aria-busy={loading}>
@@ -68,24 +69,9 @@ function StoreResults({ onClearSearch }: { onClearSearch(): void }) {
       </div>
       {notice}
       {items.length === 0 ? (
-        resultQuery ? (
-          <EmptyState
-            title={`Nothing matches "${resultQuery}"`}
-            testId="store-no-results"
-            action={
-              <button type="button" onClick={onClearSearch}>
-                Clear search
-              </button>
-            }
-          >
-            Try another word, or a part of a name. Search looks at names and descriptions.
-          </EmptyState>
-        ) : (
-          <EmptyState title="The store is empty" testId="store-empty">
-            Nothing has been published yet. When a publisher releases a program, it appears here.
-          </EmptyState>
-        )
+        <NoPrograms query={resultQuery} onClearSearch={onClearSearch} />
       ) : (
+        // The previous results stay while a new search runs, marked as stale.
         <ul className={`store-grid${loading ? ' store-grid-stale' : ''}`} data-testid="store-grid">
           {items.map((item) => (
             <StoreCard key={item.softwareId} item={item} />
@@ -97,6 +83,31 @@ function StoreResults({ onClearSearch }: { onClearSearch(): void }) {
   );
 }
 
+/** An empty answer: nothing matches the search, or nothing is published at all. */
+function NoPrograms({ query, onClearSearch }: { query: string; onClearSearch(): void }) {
+  if (!query) {
+    return (
+      <EmptyState title="The store is empty" testId="store-empty">
+        Nothing has been published yet. When a publisher releases a program, it appears here.
+      </EmptyState>
+    );
+  }
+  return (
+    <EmptyState
+      title={`Nothing matches "${query}"`}
+      testId="store-no-results"
+      action={
+        <button type="button" onClick={onClearSearch}>
+          Clear search
+        </button>
+      }
+    >
+      Try another word, or a part of a name. Search looks at names and descriptions.
+    </EmptyState>
+  );
+}
+
+/** How many programs are shown ("24+" while there are more pages), or that a search runs. */
 function ResultCount() {
   const count = useCatalogStore((s) => s.items.length);
   const more = useCatalogStore((s) => s.nextCursor !== null);
@@ -115,6 +126,7 @@ function ResultCount() {
   );
 }
 
+/** The next page, or why it could not be loaded (with a retry in place of the button). */
 function ShowMore() {
   const more = useCatalogStore((s) => s.nextCursor !== null);
   const loadingMore = useCatalogStore((s) => s.loadingMore);
@@ -123,8 +135,9 @@ function ShowMore() {
   if (!more) return null;
   return (
     <div className="store-more">
-      {error ? <ErrorNotice error={error} onRetry={loadMore} retrying={loadingMore} /> : null}
-      {error ? null : (
+      {error ? (
+        <ErrorNotice error={error} onRetry={loadMore} retrying={loadingMore} />
+      ) : (
         <button type="button" onClick={loadMore} disabled={loadingMore}>
           {loadingMore ? 'Loading more…' : 'Show more'}
         </button>

@@ -29,11 +29,15 @@ export function StoreScreen() {
   }, []);
 
   useEffect(() => {
+    // Nothing new to ask: the field was filled from the store, or Clear search asked already.
     if (input.trim() === useCatalogStore.getState().query) return;
     const timer = setTimeout(() => void useCatalogStore.getState().search(input), SEARCH_DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [input]);
 
+  // The grid is unmounted while a detail page shows, so the card that opened it is gone and
+  // focus would drop to the page body on the way back. Put it back on that card, so keyboard
+  // and screen-reader users carry on where they were.
   useEffect(() => {
     if (softwareId) {
       lastOpened.current = softwareId;
@@ -46,6 +50,7 @@ export function StoreScreen() {
       document.querySelector<HTMLElement>(`[data-testid="store-item-${opened}"] .store-card-open`)?.focus();
   }, [softwareId]);
 
+  // Straight away, not after the typing pause: the button is a deliberate request.
   const clearSearch = () => {
     setInput('');
     void useCatalogStore.getState().search('');
