@@ -174,12 +174,7 @@ function PurchaseBox({ item, onBuy }: { item: CatalogItem; onBuy(): void }) {
           <span className={`purchase-price${free ? ' store-price-free' : ''}`}>
             {formatPrice(item.priceCents, item.currency)}
           </span>
-          <button
-            type="button"
-            className="primary large"
-            onClick={startBuying}
-            data-testid="buy-button"
-          >
+          <button type="button" className="primary large" onClick={startBuying} data-testid="buy-button">
             {buyLabel(item)}
           </button>
           <p className="muted purchase-note">
