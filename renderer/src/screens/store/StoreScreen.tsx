@@ -31,7 +31,10 @@ export function StoreScreen() {
   useEffect(() => {
     // Nothing new to ask: the field was filled from the store, or Clear search asked already.
     if (input.trim() === useCatalogStore.getState().query) return;
-    const timer = setTimeout(() => void useCatalogStore.getState().search(input), SEARCH_DEBOUNCE_MS);
+    const timer = setTimeout(() => {
+      // Enter may have searched for this already during the pause.
+      if (input.trim() !== useCatalogStore.getState().query) void useCatalogStore.getState().search(input);
+    }, SEARCH_DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [input]);
 
