@@ -29,6 +29,10 @@ const without = <T>(record: Record<string, T>, key: string): Record<string, T> =
 };
 
 export const useDevicesStore = create<DevicesState>()((set, get) => {
+  // The screen, events and the wizard all reload the list; only the newest answer counts,
+  // so a load that set out before a move or a rename cannot put the old list back.
+  let refreshSeq = 0;
+
   const onDevice = async (
     deviceId: string,
     action: DeviceAction,
@@ -40,7 +44,9 @@ export const useDevicesStore = create<DevicesState>()((set, get) => {
       deviceErrors: without(s.deviceErrors, deviceId),
     }));
     try {
-      set({ devices: await call(), loaded: true, error: null });
+      const devices = await call();
+      refreshSeq += 1;
+      set({ devices, loaded: true, loading: false, error: null });
       return true;
     } catch (error) {
       set((s) => ({ deviceErrors: { ...s.deviceErrors, [deviceId]: describeError(error) } }));
@@ -58,12 +64,13 @@ export const useDevicesStore = create<DevicesState>()((set, get) => {
     busy: {},
     deviceErrors: {},
     async refresh() {
-      if (get().loading) return;
+      const seq = ++refreshSeq;
       set({ loading: true });
       try {
-        set({ devices: await client.listDevices(), loaded: true, loading: false, error: null });
+        const devices = await client.listDevices();
+        if (seq === refreshSeq) set({ devices, loaded: true, loading: false, error: null });
       } catch (error) {
-        set({ error: describeError(error), loaded: true, loading: false });
+        if (seq === refreshSeq) set({ error: describeError(error), loaded: true, loading: false });
       }
     },
     rename: (deviceId, name) => onDevice(deviceId, 'rename', () => client.renameDevice({ deviceId, name })),

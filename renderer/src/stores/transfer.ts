@@ -1,7 +1,7 @@
 /**
  * The transfer wizard: software → source → destination → review → result. Opening it
- * with some choices already made (from "Move to this device") starts at the first step
- * still to decide.
+ * with some choices already made ("Move to this device" in the library, "Move software…"
+ * on a device card) starts at the first step still to decide.
  */
 import { create } from 'zustand';
 import type { TransferOutcome } from '../../../shared/client-api.ts';
@@ -67,6 +67,8 @@ const INITIAL = {
 
 export const useTransferStore = create<TransferState>()((set, get) => ({
   ...INITIAL,
+  // What the caller already knows is not asked again: "Move to this device" knows all
+  // three and opens at Review, a device card knows only the source and opens at Software.
   start: (prefill = {}) =>
     set({ ...INITIAL, open: true, choices: prefill, step: firstUndecidedStep(prefill) }),
   close: () => set(INITIAL),
@@ -103,8 +105,9 @@ export const useTransferStore = create<TransferState>()((set, get) => ({
     set({ submitting: true, error: null, outcome: null });
     try {
       const outcome = await client.transfer({ softwareId, sourceDeviceId, destinationDeviceId });
-      // The core announces the move with `library-changed` too; waiting here means the
-      // screens behind the wizard already show the copy where it now is.
+      // The core announces the move with `library-changed` too, but that reload may still be
+      // on its way: waiting for our own means the result and the screens behind the wizard
+      // (library, devices table) already show the copy where it now is.
       await Promise.all([useDevicesStore.getState().refresh(), useLibraryStore.getState().refresh()]);
       if (get().open) set({ outcome, step: 'result', submitting: false });
       return true;

@@ -1,0 +1,14 @@
+/** How devices and their programs read on the devices screen and in the transfer wizard. */
+
+const PLATFORMS: Record<string, string> = {
+  linux: 'Linux',
+  darwin: 'macOS',
+  macos: 'macOS',
+  win32: 'Windows',
+  windows: 'Windows',
+};
+
+/** The core reports Node's platform names; people know the product names. */
+export const platformName = (platform: string) => PLATFORMS[platform.toLowerCase()] ?? platform;
+
+export const programCount = (count: number) => `${count} program${count === 1 ? '' : 's'}`;
