@@ -16,9 +16,8 @@ export function StartupProblem({ problem }: { problem: ShownError }) {
         <p className="sentence">{problem.message}</p>
         <p className="muted">
           {keychain
-            ? 'Keyport keeps license keys only in the OS keychain, so it will not store them in plain text behind your back.'
-            : 'Nothing you bought is lost: your purchases are kept by the store.'}{' '}
-          When that is sorted out, try again; you do not need to restart Keyport.
+            ? 'Keyport keeps license keys only in the OS keychain, so it will not store them in plain text behind your back. Once your keychain is running and unlocked, try again; if it still cannot reach it, restart Keyport.'
+            : 'Nothing you bought is lost: your purchases are kept by the store. When that is sorted out, try again; you do not need to restart Keyport.'}
         </p>
         <button type="button" className="primary" onClick={() => void refresh()} disabled={pending !== null}>
           {pending ? 'Trying…' : 'Try again'}
