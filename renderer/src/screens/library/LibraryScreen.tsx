@@ -143,6 +143,7 @@ export function LibraryScreen() {
         </div>
         <SyncControl />
       </header>
+      <SyncError />
       {content}
       {logView ? (
         <LogDialog item={logItem ?? { softwareId: logView.softwareId, name: logView.softwareId }} />
@@ -181,7 +182,6 @@ function LibrarySection({
 function SyncControl() {
   const syncing = useLibraryStore((s) => s.syncing);
   const report = useLibraryStore((s) => s.syncReport);
-  const error = useLibraryStore((s) => s.syncError);
   const sync = () => void useLibraryStore.getState().sync();
   return (
     <div className="library-sync">
@@ -196,7 +196,15 @@ function SyncControl() {
           {syncing ? 'Checking…' : 'Check for changes'}
         </button>
       </div>
-      {error ? <ErrorNotice error={error} testId="sync-error" onRetry={sync} retrying={syncing} /> : null}
     </div>
   );
+}
+
+/** A failed check, across the page under the header, where there is room for the sentence. */
+function SyncError() {
+  const syncing = useLibraryStore((s) => s.syncing);
+  const error = useLibraryStore((s) => s.syncError);
+  if (!error) return null;
+  const sync = () => void useLibraryStore.getState().sync();
+  return <ErrorNotice error={error} testId="sync-error" onRetry={sync} retrying={syncing} />;
 }
