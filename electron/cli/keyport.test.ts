@@ -111,6 +111,14 @@ describe('the keyport CLI with two simulated devices', () => {
 
     const history = JSON.parse(await ok('a', 'transfers', '--json')) as unknown[];
     expect(history).toHaveLength(1);
+
+    // B holds the copy now, so B cannot be retired; A, empty, can.
+    const busy = await keyport('a', 'retire', 'Laptop B');
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toMatch(/Transfer it away first/);
+    expect(await ok('b', 'retire', 'Laptop A')).toMatch(/Retired "Laptop A"\. 1 device\(s\) remain/);
+    expect(await ok('a', 'status')).toMatch(/not enrolled/);
+    await ok('a', 'enrol', '--name', 'Laptop A'); // a retired device can be enrolled again
   });
 
   it('answers bad usage and problems with a sentence and a non-zero exit', async () => {

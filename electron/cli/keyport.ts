@@ -25,6 +25,7 @@ Commands:
   logout
   enrol [--name N]                enrol this device to your account
   devices                         your devices and what is registered to each
+  retire DEVICE                   retire a device with nothing registered to it (name or ID prefix)
   catalog [--search Q]            the store
   buy SOFTWARE                    buy for this device
   library                         your copies and where they are
@@ -197,6 +198,15 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
         `${d.software.length ? d.software.join(', ') : '(no software)'}`,
     );
     print(values, devices, lines.length ? lines.join('\n') : 'No devices enrolled yet: keyport enrol');
+    return 0;
+  },
+
+  async retire({ client, values, args }) {
+    const reference = args[0];
+    if (!reference) throw new ClientError('BAD_INPUT', 'Say which device to retire: keyport retire DEVICE');
+    const device = findDevice(await client.listDevices(), reference);
+    const left = await client.removeDevice({ deviceId: device.deviceId });
+    print(values, left, `Retired "${device.name}". ${left.length} device(s) remain enrolled.`);
     return 0;
   },
 
