@@ -7,6 +7,7 @@ import { create } from 'zustand';
 import type { ClientOutput } from '../../../shared/client-api.ts';
 import { client } from '../client.ts';
 import { describeError, type ShownError } from '../errors.ts';
+import { without } from './records.ts';
 import { useLibraryStore } from './library.ts';
 
 export type CatalogItem = ClientOutput<'browseCatalog'>['items'][number];
@@ -50,12 +51,6 @@ interface CatalogState {
   /** Forget the last attempt's error and result, for a fresh confirmation. */
   clearBuy(softwareId: string): void;
 }
-
-const without = <T>(record: Record<string, T>, key: string): Record<string, T> => {
-  const next = { ...record };
-  delete next[key];
-  return next;
-};
 
 // Outside the state on purpose: a reset puts `requestId` back to 0, and an answer still on
 // its way from before the reset must not match the first request after it.

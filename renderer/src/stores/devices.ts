@@ -6,6 +6,7 @@ import { create } from 'zustand';
 import type { DeviceSummary } from '../../../shared/client-api.ts';
 import { client } from '../client.ts';
 import { describeError, type ShownError } from '../errors.ts';
+import { without } from './records.ts';
 
 export type DeviceAction = 'rename' | 'remove';
 
@@ -21,12 +22,6 @@ interface DevicesState {
   remove(deviceId: string): Promise<boolean>;
   clearDeviceError(deviceId: string): void;
 }
-
-const without = <T>(record: Record<string, T>, key: string): Record<string, T> => {
-  const next = { ...record };
-  delete next[key];
-  return next;
-};
 
 export const useDevicesStore = create<DevicesState>()((set, get) => {
   // The screen, events and the wizard all reload the list; only the newest answer counts,

@@ -13,6 +13,7 @@ import type {
 } from '../../../shared/client-api.ts';
 import { client } from '../client.ts';
 import { describeError, type ShownError } from '../errors.ts';
+import { without } from './records.ts';
 
 /** What is being done to a copy right now. The sidebar counts the `install`s. */
 export type CopyAction = 'install' | 'run' | 'uninstall' | 'cancel';
@@ -71,12 +72,6 @@ interface LibraryState {
   /** The same, quietly and at most every FOCUS_SYNC_INTERVAL_MS, for when the window regains focus. */
   syncIfStale(): Promise<void>;
 }
-
-const without = <T>(record: Record<string, T>, key: string): Record<string, T> => {
-  const next = { ...record };
-  delete next[key];
-  return next;
-};
 
 const isCode = (error: unknown, code: string): boolean => describeError(error).code === code;
 
