@@ -68,6 +68,7 @@ test('buy on one device, install, run, move it to another, run it there; the fir
     await expect(pageA.getByTestId('sign-in-form')).toBeVisible();
     await checkScreen(pageA, 'sign-in');
     await pageA.getByRole('tab', { name: 'Create account' }).click();
+    await checkScreen(pageA, 'create-account');
     await pageA.getByLabel('Your name').fill(ACCOUNT.displayName);
     await pageA.getByLabel('Email').fill(ACCOUNT.email);
     await pageA.getByLabel('Password').fill(ACCOUNT.password);
@@ -117,6 +118,7 @@ test('buy on one device, install, run, move it to another, run it there; the fir
     await checkScreen(pageA, 'buy-confirmation');
     await dialog.getByRole('button', { name: /^Confirm/ }).click();
     await expect(dialog).toContainText(`${BIG_PROGRAM.name} is yours`);
+    await checkScreen(pageA, 'buy-done');
     await dialog.getByRole('button', { name: 'Go to library' }).click();
   });
 
@@ -194,6 +196,10 @@ test('buy on one device, install, run, move it to another, run it there; the fir
     await expect(moved).toContainText('no longer runs here');
     await expect(moved.getByRole('button', { name: 'Run' })).toHaveCount(0);
     await checkScreen(pageA, 'library-moved');
+    await moved.getByRole('button', { name: 'Uninstall' }).click();
+    await expect(pageA.getByTestId('uninstall-dialog')).toBeVisible();
+    await checkScreen(pageA, 'uninstall-confirmation');
+    await pageA.getByTestId('uninstall-dialog').getByRole('button', { name: 'Cancel' }).click();
     // Not only hidden in the window: the app itself refuses to start it.
     await expect(deviceA.client.run({ softwareId: BIG_PROGRAM.softwareId })).rejects.toMatchObject({
       code: 'COPY_MOVED',
@@ -213,6 +219,10 @@ test('buy on one device, install, run, move it to another, run it there; the fir
     expect(registeredOn).toHaveLength(1);
     expect(registeredOn[0]).toContain(LAPTOP_B);
     await checkScreen(pageB, 'devices');
+    await pageB.getByRole('button', { name: `Retire ${LAPTOP_A}` }).click();
+    await expect(pageB.getByTestId('retire-dialog')).toBeVisible();
+    await checkScreen(pageB, 'retire-confirmation');
+    await pageB.getByTestId('retire-dialog').getByRole('button', { name: 'Cancel' }).click();
   });
 
   await test.step('B: the wizard from the start, step by step', async () => {
@@ -220,6 +230,13 @@ test('buy on one device, install, run, move it to another, run it there; the fir
     const wizard = pageB.getByTestId('transfer-wizard');
     await expect(wizard).toContainText('Step 1 of 5');
     await checkScreen(pageB, 'transfer-wizard');
+    await wizard.getByRole('radio', { name: new RegExp(BIG_PROGRAM.name) }).check();
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    await expect(wizard).toContainText('Step 2 of 5');
+    await checkScreen(pageB, 'transfer-source');
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    await expect(wizard).toContainText('Step 3 of 5');
+    await checkScreen(pageB, 'transfer-destination');
     await pageB.keyboard.press('Escape');
     await expect(wizard).toBeHidden();
   });
