@@ -48,7 +48,7 @@ export function App() {
       <Sidebar status={status} />
       <div className="main">
         <Banners status={status} />
-        <main className="main-inner" id="content">
+        <main className="main-inner" id="content" tabIndex={-1}>
           {view === 'library' ? <LibraryScreen /> : null}
           {view === 'store' ? <StoreScreen /> : null}
           {view === 'devices' ? <DevicesScreen /> : null}

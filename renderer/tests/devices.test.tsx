@@ -152,12 +152,17 @@ describe('the devices screen', () => {
     await h.user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     expect(screen.queryByTestId('retire-dialog')).toBeNull();
     expect(await deviceNames()).toEqual(['Old laptop', 'Studio PC']);
+    // Cancelled: focus goes back to the button that opened the dialog.
+    expect(document.activeElement).toBe(within(there).getByRole('button', { name: 'Retire Old laptop' }));
 
     await h.user.click(within(there).getByRole('button', { name: 'Retire Old laptop' }));
     dialog = await screen.findByTestId('retire-dialog');
     await h.user.click(within(dialog).getByRole('button', { name: 'Retire device' }));
     await waitFor(() => expect(screen.getAllByTestId('device-card')).toHaveLength(1));
     expect(screen.queryByTestId('retire-dialog')).toBeNull();
+    // Retired: its card (and the button that opened the dialog) is gone; focus lands on
+    // the content area rather than falling out of the page.
+    await waitFor(() => expect(document.activeElement?.id).toBe('content'));
     expect((await card('Studio PC')).dataset.thisDevice).toBe('true');
     expect(await deviceNames()).toEqual(['Studio PC']);
   });

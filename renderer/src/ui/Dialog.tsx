@@ -43,7 +43,12 @@ export function Dialog({
       root.querySelector<HTMLElement>('input:not([disabled])') ??
       root.querySelector<HTMLElement>(FOCUSABLE);
     (first ?? root).focus();
-    return () => opener?.focus?.();
+    return () => {
+      // What opened the dialog may be gone (a retired device's card): then the content
+      // area takes focus, so keyboard and screen-reader users are not dropped on the body.
+      if (opener?.isConnected) opener.focus();
+      else document.getElementById('content')?.focus();
+    };
   }, []);
 
   const onKeyDown = (event: React.KeyboardEvent) => {
