@@ -30,6 +30,15 @@ export interface LogView {
 /** Coming back to the window checks for changes, but not more often than this. */
 export const FOCUS_SYNC_INTERVAL_MS = 30_000;
 
+const ON_THIS_DEVICE: ReadonlySet<LibraryItem['state']> = new Set([
+  'ready-to-install',
+  'installed',
+  'needs-license',
+]);
+
+/** Registered here (the library's first section), as opposed to elsewhere or moved away. */
+export const isOnThisDevice = (item: LibraryItem): boolean => ON_THIS_DEVICE.has(item.state);
+
 const TERMINAL_PHASES: ReadonlySet<InstallProgress['phase']> = new Set(['done', 'failed', 'cancelled']);
 
 interface LibraryState {
@@ -55,7 +64,6 @@ interface LibraryState {
   /** When the provider was last asked for changes (ms since the epoch; 0 = never). */
   lastSyncAt: number;
   refresh(): Promise<void>;
-  clear(): void;
   applyProgress(progress: InstallProgress): void;
   install(softwareId: string): Promise<void>;
   cancelInstall(softwareId: string): Promise<void>;
@@ -112,7 +120,8 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
   /** Which programs have a log here: asked once per program, since the answer only grows. */
   const probeLogs = async (items: LibraryItem[]) => {
     const unknown = items.filter(
-      (item) => get().hasLog[item.softwareId] === undefined && (item.installed || item.state === 'moved'),
+      // Only installed copies on this device offer "Open log" from their row.
+      (item) => get().hasLog[item.softwareId] === undefined && item.installed && isOnThisDevice(item),
     );
     await Promise.all(
       unknown.map(async ({ softwareId }) => {
@@ -154,8 +163,6 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
         if (seq === refreshSeq) set({ error: describeError(error), loaded: true, refreshing: false });
       }
     },
-
-    clear: () => set(useLibraryStore.getInitialState(), true),
 
     applyProgress(progress) {
       const { softwareId } = progress;

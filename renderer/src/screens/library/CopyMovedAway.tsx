@@ -1,9 +1,9 @@
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import type { LibraryItem } from '../../../../shared/client-api.ts';
 import { useLibraryStore } from '../../stores/library.ts';
 import { CoverArt } from '../../ui/CoverArt.tsx';
 import { Badge, ErrorNotice } from '../../ui/Notices.tsx';
-import { UninstallDialog } from './UninstallDialog.tsx';
+import { UninstallButton } from './UninstallDialog.tsx';
 
 /**
  * A copy that was on this device and has been moved to another one: it no longer runs
@@ -11,10 +11,7 @@ import { UninstallDialog } from './UninstallDialog.tsx';
  */
 export function CopyMovedAway({ item }: { item: LibraryItem }) {
   const nameId = useId();
-  const [confirming, setConfirming] = useState(false);
-  const busy = useLibraryStore((s) => s.busy[item.softwareId]);
   const error = useLibraryStore((s) => s.itemErrors[item.softwareId]);
-  const { uninstall } = useLibraryStore.getState();
   const explanation =
     item.problem ?? `${item.name} was moved to another of your devices, so it no longer runs here.`;
 
@@ -33,26 +30,8 @@ export function CopyMovedAway({ item }: { item: LibraryItem }) {
       </div>
       {item.installed ? (
         <div className="copy-actions">
-          <button
-            type="button"
-            className="quiet"
-            disabled={busy !== undefined}
-            aria-describedby={nameId}
-            onClick={() => setConfirming(true)}
-          >
-            {busy === 'uninstall' ? 'Uninstalling…' : 'Uninstall'}
-          </button>
+          <UninstallButton item={item} nameId={nameId} />
         </div>
-      ) : null}
-      {confirming ? (
-        <UninstallDialog
-          item={item}
-          onConfirm={() => {
-            setConfirming(false);
-            void uninstall(item.softwareId);
-          }}
-          onClose={() => setConfirming(false)}
-        />
       ) : null}
     </li>
   );

@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import type { CopyState, LibraryItem } from '../../../../shared/client-api.ts';
 import { formatDate } from '../../format.ts';
 import { useLibraryStore } from '../../stores/library.ts';
@@ -6,7 +6,7 @@ import { CoverArt } from '../../ui/CoverArt.tsx';
 import { Badge, ErrorNotice } from '../../ui/Notices.tsx';
 import { InstallProgressBar } from './InstallProgressBar.tsx';
 import { RunResultPanel } from './RunResultPanel.tsx';
-import { UninstallDialog } from './UninstallDialog.tsx';
+import { UninstallButton } from './UninstallDialog.tsx';
 
 const INSTALLING = { label: 'Installing', tone: 'info' } as const;
 
@@ -23,7 +23,6 @@ const STATUS: Partial<Record<CopyState, { label: string; tone: 'ok' | 'info' | '
 export function CopyOnThisDevice({ item }: { item: LibraryItem }) {
   const { softwareId, name } = item;
   const nameId = useId();
-  const [confirming, setConfirming] = useState(false);
   const busy = useLibraryStore((s) => s.busy[softwareId]);
   const progress = useLibraryStore((s) => s.progress[softwareId]);
   const run = useLibraryStore((s) => s.runs[softwareId]);
@@ -39,11 +38,6 @@ export function CopyOnThisDevice({ item }: { item: LibraryItem }) {
   const installLabel = item.state === 'needs-license' && item.installed ? 'Get license' : 'Install';
   // The run panel has its own "Open log"; one is enough.
   const showRun = run !== undefined && busy !== 'run';
-
-  const confirmUninstall = () => {
-    setConfirming(false);
-    void store.uninstall(softwareId);
-  };
 
   return (
     <li className={`copy copy-here copy-${item.state}`} data-testid={`library-${softwareId}`}>
@@ -99,17 +93,7 @@ export function CopyOnThisDevice({ item }: { item: LibraryItem }) {
             Open log
           </button>
         ) : null}
-        {item.installed ? (
-          <button
-            type="button"
-            className="quiet"
-            disabled={busy !== undefined}
-            aria-describedby={nameId}
-            onClick={() => setConfirming(true)}
-          >
-            {busy === 'uninstall' ? 'Uninstalling…' : 'Uninstall'}
-          </button>
-        ) : null}
+        {item.installed ? <UninstallButton item={item} nameId={nameId} /> : null}
       </div>
 
       <div className="copy-activity">
@@ -150,10 +134,6 @@ export function CopyOnThisDevice({ item }: { item: LibraryItem }) {
           />
         ) : null}
       </div>
-
-      {confirming ? (
-        <UninstallDialog item={item} onConfirm={confirmUninstall} onClose={() => setConfirming(false)} />
-      ) : null}
     </li>
   );
 }

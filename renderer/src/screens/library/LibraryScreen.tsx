@@ -1,6 +1,6 @@
 import { useEffect, type ReactNode } from 'react';
-import type { LibraryItem, SyncReport } from '../../../../shared/client-api.ts';
-import { useLibraryStore } from '../../stores/library.ts';
+import type { SyncReport } from '../../../../shared/client-api.ts';
+import { isOnThisDevice, useLibraryStore } from '../../stores/library.ts';
 import { useNavigationStore } from '../../stores/navigation.ts';
 import { EmptyState, ErrorNotice, Skeleton } from '../../ui/Notices.tsx';
 import { CopyMovedAway } from './CopyMovedAway.tsx';
@@ -8,8 +8,6 @@ import { CopyOnOtherDevice } from './CopyOnOtherDevice.tsx';
 import { CopyOnThisDevice } from './CopyOnThisDevice.tsx';
 import { LogDialog } from './LogDialog.tsx';
 import './library.css';
-
-const HERE = new Set<LibraryItem['state']>(['ready-to-install', 'installed', 'needs-license']);
 
 const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
 
@@ -48,7 +46,7 @@ export function LibraryScreen() {
     return () => window.removeEventListener('focus', onFocus);
   }, []);
 
-  const here = items.filter((item) => HERE.has(item.state));
+  const here = items.filter(isOnThisDevice);
   const elsewhere = items.filter((item) => item.state === 'elsewhere');
   const moved = items.filter((item) => item.state === 'moved');
   const installed = here.filter((item) => item.installed).length;

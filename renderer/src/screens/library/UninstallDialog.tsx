@@ -1,8 +1,36 @@
+import { useState } from 'react';
 import type { LibraryItem } from '../../../../shared/client-api.ts';
+import { useLibraryStore } from '../../stores/library.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
 
+/** "Uninstall" on a copy's row: asks first, then uninstalls; the same on every row that has it. */
+export function UninstallButton({ item, nameId }: { item: LibraryItem; nameId: string }) {
+  const [confirming, setConfirming] = useState(false);
+  const busy = useLibraryStore((s) => s.busy[item.softwareId]);
+  const confirm = () => {
+    setConfirming(false);
+    void useLibraryStore.getState().uninstall(item.softwareId);
+  };
+  return (
+    <>
+      <button
+        type="button"
+        className="quiet"
+        disabled={busy !== undefined}
+        aria-describedby={nameId}
+        onClick={() => setConfirming(true)}
+      >
+        {busy === 'uninstall' ? 'Uninstalling…' : 'Uninstall'}
+      </button>
+      {confirming ? (
+        <UninstallDialog item={item} onConfirm={confirm} onClose={() => setConfirming(false)} />
+      ) : null}
+    </>
+  );
+}
+
 /** Asks before removing a program's files; the purchase and its registration stay. */
-export function UninstallDialog({
+function UninstallDialog({
   item,
   onConfirm,
   onClose,
