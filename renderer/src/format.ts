@@ -1,4 +1,4 @@
-/** How times and dates read on screen (sizes and prices: `shared/format.ts`, shared with the CLI). */
+/** How times, dates and counts read on screen (sizes and prices: `shared/format.ts`, shared with the CLI). */
 
 export function formatEta(seconds: number | null): string | null {
   if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return null;
@@ -13,4 +13,9 @@ export function formatDate(iso: string | null): string | null {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return null;
   return date.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+/** "1 program", "3 programs". */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
 }

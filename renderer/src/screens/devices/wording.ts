@@ -1,4 +1,5 @@
 /** How devices and their programs read on the devices screen and in the transfer wizard. */
+import { plural } from '../../format.ts';
 
 const PLATFORMS: Record<string, string> = {
   linux: 'Linux',
@@ -11,4 +12,4 @@ const PLATFORMS: Record<string, string> = {
 /** The core reports Node's platform names; people know the product names. */
 export const platformName = (platform: string) => PLATFORMS[platform.toLowerCase()] ?? platform;
 
-export const programCount = (count: number) => `${count} program${count === 1 ? '' : 's'}`;
+export const programCount = (count: number) => plural(count, 'program');

@@ -3,6 +3,7 @@ import type { AppStatus } from '../../../../shared/client-api.ts';
 import { useDevicesStore } from '../../stores/devices.ts';
 import { useSessionStore } from '../../stores/session.ts';
 import { ErrorNotice, Loading } from '../../ui/Notices.tsx';
+import { programCount } from '../devices/wording.ts';
 import '../auth/auth.css';
 
 /** What each hardware source is, in words. */
@@ -127,7 +128,7 @@ function DeviceLimit() {
               <span className="muted">
                 {d.software.length === 0
                   ? 'Nothing registered'
-                  : `${d.software.length} program${d.software.length === 1 ? '' : 's'} registered`}
+                  : `${programCount(d.software.length)} registered`}
               </span>
               {deviceErrors[d.deviceId] ? (
                 <span className="error-text">{deviceErrors[d.deviceId]!.message}</span>

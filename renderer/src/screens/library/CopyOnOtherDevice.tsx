@@ -3,6 +3,7 @@ import type { LibraryItem } from '../../../../shared/client-api.ts';
 import { useSessionStore } from '../../stores/session.ts';
 import { useTransferStore } from '../../stores/transfer.ts';
 import { CoverArt } from '../../ui/CoverArt.tsx';
+import { registeredTo } from '../store/owned.ts';
 
 /** A copy registered to another of the user's devices, and moving it here (the wizard, pre-filled). */
 export function CopyOnOtherDevice({ item }: { item: LibraryItem }) {
@@ -25,9 +26,7 @@ export function CopyOnOtherDevice({ item }: { item: LibraryItem }) {
         </h3>
         <p className="copy-where" data-testid="registered-to">
           <span className="device-glyph" aria-hidden="true" />
-          {item.registeredDeviceName
-            ? `Registered to ${item.registeredDeviceName}`
-            : 'Registered to one of your devices'}
+          {registeredTo(item, thisDeviceId)}
         </p>
       </div>
       <div className="copy-actions">

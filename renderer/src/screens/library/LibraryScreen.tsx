@@ -1,5 +1,6 @@
 import { useEffect, type ReactNode } from 'react';
 import type { SyncReport } from '../../../../shared/client-api.ts';
+import { plural } from '../../format.ts';
 import { isOnThisDevice, useLibraryStore } from '../../stores/library.ts';
 import { useNavigationStore } from '../../stores/navigation.ts';
 import { EmptyState, ErrorNotice, Skeleton } from '../../ui/Notices.tsx';
@@ -8,8 +9,6 @@ import { CopyOnOtherDevice } from './CopyOnOtherDevice.tsx';
 import { CopyOnThisDevice } from './CopyOnThisDevice.tsx';
 import { LogDialog } from './LogDialog.tsx';
 import './library.css';
-
-const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
 
 /** What "Check for changes" found, in a sentence. */
 export function describeSync(report: SyncReport): string {
