@@ -2,6 +2,7 @@ import type { AppStatus } from '../../../shared/client-api.ts';
 import { useLibraryStore } from '../stores/library.ts';
 import { useNavigationStore, type View } from '../stores/navigation.ts';
 import { useSessionStore } from '../stores/session.ts';
+import { Brand } from '../ui/Brand.tsx';
 
 const VIEWS: Array<{ view: View; label: string; icon: string }> = [
   { view: 'library', label: 'Library', icon: '▦' },
@@ -20,12 +21,7 @@ export function Sidebar({ status }: { status: AppStatus }) {
 
   return (
     <aside className="sidebar">
-      <div className="brand">
-        <span className="logo" aria-hidden="true">
-          K
-        </span>
-        <span>Keyport</span>
-      </div>
+      <Brand />
       <nav aria-label="Main" className="nav">
         {VIEWS.map((item) => (
           <button

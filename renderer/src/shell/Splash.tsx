@@ -1,14 +1,12 @@
+import { Logo } from '../ui/Brand.tsx';
+import { Loading } from '../ui/Notices.tsx';
+
 /** While the app's core answers its first call. */
 export function Splash() {
   return (
     <main className="splash" aria-busy="true" data-testid="splash">
-      <span className="logo logo-large" aria-hidden="true">
-        K
-      </span>
-      <div className="loading" role="status">
-        <span className="spinner" aria-hidden="true" />
-        Starting Keyport…
-      </div>
+      <Logo large />
+      <Loading label="Starting Keyport…" />
     </main>
   );
 }

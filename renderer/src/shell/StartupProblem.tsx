@@ -1,5 +1,6 @@
 import type { ShownError } from '../errors.ts';
 import { useSessionStore } from '../stores/session.ts';
+import { Logo } from '../ui/Brand.tsx';
 
 /** Shown instead of the app when nothing can work: what happened, and a way to try again. */
 export function StartupProblem({ problem }: { problem: ShownError }) {
@@ -9,9 +10,7 @@ export function StartupProblem({ problem }: { problem: ShownError }) {
   return (
     <main className="startup-problem" data-testid="startup-problem">
       <div className="startup-card" role="alert">
-        <span className="logo logo-large" aria-hidden="true">
-          K
-        </span>
+        <Logo large />
         <h1>{keychain ? 'Keyport cannot reach your keychain' : 'Keyport cannot start'}</h1>
         <p className="sentence">{problem.message}</p>
         <p className="muted">

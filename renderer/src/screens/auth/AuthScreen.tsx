@@ -2,9 +2,15 @@ import { useState, type FormEvent } from 'react';
 import type { AppStatus } from '../../../../shared/client-api.ts';
 import { useSessionStore } from '../../stores/session.ts';
 import { ErrorNotice } from '../../ui/Notices.tsx';
+import { Brand } from '../../ui/Brand.tsx';
 import './auth.css';
 
 type Mode = 'sign-in' | 'create';
+
+const TABS: Array<{ mode: Mode; id: string; label: string }> = [
+  { mode: 'sign-in', id: 'tab-sign-in', label: 'Sign in' },
+  { mode: 'create', id: 'tab-create', label: 'Create account' },
+];
 
 const MIN_PASSWORD = 8;
 
@@ -12,6 +18,7 @@ const MIN_PASSWORD = 8;
 export function AuthScreen({ status }: { status: AppStatus }) {
   const [mode, setMode] = useState<Mode>('sign-in');
   const clearActionError = useSessionStore((s) => s.clearActionError);
+  const current = TABS.find((tab) => tab.mode === mode)!;
   const switchTo = (next: Mode) => {
     clearActionError();
     setMode(next);
@@ -20,12 +27,7 @@ export function AuthScreen({ status }: { status: AppStatus }) {
   return (
     <main className="auth" data-testid="auth-screen">
       <section className="auth-hero" aria-labelledby="auth-hero-title">
-        <div className="brand">
-          <span className="logo" aria-hidden="true">
-            K
-          </span>
-          <span>Keyport</span>
-        </div>
+        <Brand />
         <h1 id="auth-hero-title">Buy once. Take it with you.</h1>
         <p>
           Programs you buy are registered to one of your devices. When you get a new computer, move them
@@ -42,36 +44,24 @@ export function AuthScreen({ status }: { status: AppStatus }) {
           </p>
         ) : null}
       </section>
-      <section className="auth-card card" aria-label={mode === 'sign-in' ? 'Sign in' : 'Create account'}>
+      <section className="auth-card card" aria-label={current.label}>
         <div className="segmented" role="tablist" aria-label="Account">
-          <button
-            type="button"
-            role="tab"
-            id="tab-sign-in"
-            aria-selected={mode === 'sign-in'}
-            aria-controls="auth-panel"
-            className={mode === 'sign-in' ? 'active' : ''}
-            onClick={() => switchTo('sign-in')}
-          >
-            Sign in
-          </button>
-          <button
-            type="button"
-            role="tab"
-            id="tab-create"
-            aria-selected={mode === 'create'}
-            aria-controls="auth-panel"
-            className={mode === 'create' ? 'active' : ''}
-            onClick={() => switchTo('create')}
-          >
-            Create account
-          </button>
+          {TABS.map((tab) => (
+            <button
+              key={tab.mode}
+              type="button"
+              role="tab"
+              id={tab.id}
+              aria-selected={mode === tab.mode}
+              aria-controls="auth-panel"
+              className={mode === tab.mode ? 'active' : ''}
+              onClick={() => switchTo(tab.mode)}
+            >
+              {tab.label}
+            </button>
+          ))}
         </div>
-        <div
-          id="auth-panel"
-          role="tabpanel"
-          aria-labelledby={mode === 'sign-in' ? 'tab-sign-in' : 'tab-create'}
-        >
+        <div id="auth-panel" role="tabpanel" aria-labelledby={current.id}>
           {mode === 'sign-in' ? <SignInForm /> : <CreateAccountForm />}
         </div>
       </section>

@@ -4,6 +4,7 @@ import { useDevicesStore } from '../../stores/devices.ts';
 import { useSessionStore } from '../../stores/session.ts';
 import { ErrorNotice, Loading } from '../../ui/Notices.tsx';
 import { programCount } from '../devices/wording.ts';
+import { Brand } from '../../ui/Brand.tsx';
 import '../auth/auth.css';
 
 /** What each hardware source is, in words. */
@@ -40,12 +41,7 @@ export function FirstRunScreen({ status }: { status: AppStatus }) {
   return (
     <main className="auth" data-testid="first-run">
       <section className="auth-hero" aria-labelledby="first-run-title">
-        <div className="brand">
-          <span className="logo" aria-hidden="true">
-            K
-          </span>
-          <span>Keyport</span>
-        </div>
+        <Brand />
         <h1 id="first-run-title">Set up this device</h1>
         <p>
           Welcome, {user?.displayName}. Keyport registers what you buy to a device, and checks before every
