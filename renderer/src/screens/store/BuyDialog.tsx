@@ -148,7 +148,7 @@ function PurchaseDone({
       }
     >
       <div className="buy-success" role="status" data-testid="buy-success">
-        <span className="buy-success-mark" aria-hidden="true">
+        <span className="success-mark" aria-hidden="true">
           ✓
         </span>
         <div>

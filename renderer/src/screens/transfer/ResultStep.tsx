@@ -22,7 +22,7 @@ export function ResultStep({ data }: { data: WizardData }) {
   if (!outcome) return null;
   return (
     <div className="result result-ok" data-testid="transfer-done">
-      <span className="result-mark" aria-hidden="true">
+      <span className="success-mark" aria-hidden="true">
         ✓
       </span>
       <p className="review-lead">
