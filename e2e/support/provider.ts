@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from '../../server/app.ts';
 import { seedDemo } from '../../server/seed/demo.ts';
-import { buildProgramPackage } from '../../server/seed/package-builder.ts';
+import { publishBuiltProgram } from '../../electron/core/test-support/publish-program.ts';
 
 export const BIG_PROGRAM = {
   softwareId: 'starfield-atlas',
@@ -49,30 +49,12 @@ export async function startE2eProvider(): Promise<E2eProvider> {
   };
 }
 
-async function publishBigProgram(url: string, adminToken: string): Promise<void> {
-  const auth = { authorization: `Bearer ${adminToken}` };
-  const { softwareId, name, summary, priceCents } = BIG_PROGRAM;
-  const created = await fetch(`${url}/v1/admin/software`, {
-    method: 'POST',
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ softwareId, name, summary, priceCents, currency: 'USD' }),
-  });
-  if (created.status !== 201)
-    throw new Error(`create ${softwareId}: ${created.status} ${await created.text()}`);
-  const jwks = await (await fetch(`${url}/v1/licenses/jwks`)).json();
-  const archive = await buildProgramPackage({
-    softwareId,
-    name,
+function publishBigProgram(url: string, adminToken: string): Promise<void> {
+  const { dataBytes, ...listing } = BIG_PROGRAM;
+  return publishBuiltProgram(url, adminToken, {
+    ...listing,
     version: '3.2.0',
     source: fileURLToPath(new URL('./programs/starfield-atlas.ts', import.meta.url)),
-    jwks,
-    extraFiles: { 'stars.bin': randomBytes(BIG_PROGRAM.dataBytes) },
+    extraFiles: { 'stars.bin': randomBytes(dataBytes) },
   });
-  const release = await fetch(`${url}/v1/admin/software/${softwareId}/releases`, {
-    method: 'POST',
-    headers: { ...auth, 'content-type': 'application/gzip' },
-    body: new Uint8Array(archive),
-  });
-  if (release.status !== 201)
-    throw new Error(`publish ${softwareId}: ${release.status} ${await release.text()}`);
 }

@@ -8,8 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildProgramPackage } from '../../../server/seed/package-builder.ts';
 import { startProvider } from '../../../server/test/harness.ts';
+import { publishBuiltProgram } from './publish-program.ts';
 
 export interface Backend {
   kind: 'provider' | 'mock';
@@ -45,31 +45,21 @@ async function adminPublish(
   softwareId: string,
   options: { priceCents?: number; name?: string },
 ): Promise<void> {
-  const auth = { authorization: `Bearer ${adminToken}` };
   const name = options.name ?? `Program ${softwareId}`;
-  const created = await fetch(`${url}/v1/admin/software`, {
-    method: 'POST',
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({
+  // The hello program checks its own softwareId; build it for this ID.
+  const source = await helloProgramSource(softwareId, name);
+  try {
+    await publishBuiltProgram(url, adminToken, {
       softwareId,
       name,
       summary: `${name}, for tests`,
       priceCents: options.priceCents ?? 499,
-      currency: 'USD',
-    }),
-  });
-  if (created.status !== 201) throw new Error(`create software: ${created.status} ${await created.text()}`);
-  const jwks = await (await fetch(`${url}/v1/licenses/jwks`)).json();
-  // The hello program checks its own softwareId; build it for this ID.
-  const source = await helloProgramSource(softwareId, name);
-  const archive = await buildProgramPackage({ softwareId, name, version: '1.0.0', source, jwks });
-  await rm(path.dirname(source), { recursive: true, force: true });
-  const release = await fetch(`${url}/v1/admin/software/${softwareId}/releases`, {
-    method: 'POST',
-    headers: { ...auth, 'content-type': 'application/gzip' },
-    body: archive,
-  });
-  if (release.status !== 201) throw new Error(`publish release: ${release.status} ${await release.text()}`);
+      version: '1.0.0',
+      source,
+    });
+  } finally {
+    await rm(path.dirname(source), { recursive: true, force: true });
+  }
 }
 
 function newAccount() {
