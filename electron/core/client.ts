@@ -240,17 +240,21 @@ class Client implements KeyportClient {
     }));
   }
 
-  async renameDevice(input: { deviceId: string; name: string }): Promise<DeviceSummary[]> {
-    this.requireSession();
-    await this.authenticated(() => this.provider.renameDevice(input.deviceId, input.name));
-    const devices = await this.listDevices();
-    this.emit('status-changed', this.status());
-    return devices;
+  renameDevice(input: { deviceId: string; name: string }): Promise<DeviceSummary[]> {
+    return this.changeDevice(() => this.provider.renameDevice(input.deviceId, input.name));
   }
 
-  async removeDevice(input: { deviceId: string }): Promise<DeviceSummary[]> {
+  removeDevice(input: { deviceId: string }): Promise<DeviceSummary[]> {
+    return this.changeDevice(() => this.provider.retireDevice(input.deviceId));
+  }
+
+  /**
+   * A change to one of the user's devices, then the list as it now is. This device's name
+   * or enrolment may be what changed, so the status goes out too.
+   */
+  private async changeDevice(change: () => Promise<unknown>): Promise<DeviceSummary[]> {
     this.requireSession();
-    await this.authenticated(() => this.provider.retireDevice(input.deviceId));
+    await this.authenticated(change);
     const devices = await this.listDevices();
     this.emit('status-changed', this.status());
     return devices;

@@ -121,9 +121,12 @@ export interface ProgramRun {
 
 const NODE_ENTRY = /\.(mjs|cjs|js)$/;
 
+/** Each program's run logs, one file per run, named by when it started. */
+const runLogFolder = (logDir: string, softwareId: string) => path.join(logDir, softwareId);
+
 /** Start the program with its key and wait for it; stdout and stderr go to a per-run log. */
 export async function runProgram(run: ProgramRun): Promise<RunResult> {
-  const folder = path.join(run.logDir, run.softwareId);
+  const folder = runLogFolder(run.logDir, run.softwareId);
   await mkdir(folder, { recursive: true });
   const logPath = path.join(folder, `${new Date().toISOString().replaceAll(':', '-')}.log`);
   const log = createWriteStream(logPath, { mode: 0o600 });
@@ -177,7 +180,7 @@ export async function readLatestRunLog(
   softwareId: string,
   maxBytes = 256 * 1024,
 ): Promise<RunLog | null> {
-  const folder = path.join(logDir, softwareId);
+  const folder = runLogFolder(logDir, softwareId);
   const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     throw error;
