@@ -4,7 +4,6 @@
  * `setupServer`, or `startMockServer` (server.ts) for a real HTTP server.
  */
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { HttpHandler } from 'msw';
 import { CreateSoftwareBody, type Release } from '../shared/api.ts';
 import { simulatedDeviceId } from '../shared/device-id.ts';
@@ -136,7 +135,9 @@ export async function createKeyportMock(options: KeyportMockOptions = {}): Promi
 
   async function seedDemo(): Promise<DemoSeed> {
     // Loaded only here: the demo constants live beside the provider's seeding code.
-    const { DEMO_ACCOUNT, DEMO_CATALOG, DEMO_SECOND_DEVICE } = await import('../server/seed/demo.ts');
+    const { DEMO_ACCOUNT, DEMO_CATALOG, DEMO_SECOND_DEVICE, demoProgramSource } = await import(
+      '../server/seed/demo.ts'
+    );
     const { buildProgramPackage } = await import('../server/seed/package-builder.ts');
     const secondDeviceId = simulatedDeviceId(DEMO_SECOND_DEVICE.simulate);
     registry.provision({
@@ -151,7 +152,7 @@ export async function createKeyportMock(options: KeyportMockOptions = {}): Promi
         softwareId: program.softwareId,
         name: program.name,
         version: program.version,
-        source: fileURLToPath(new URL(`../server/seed/programs/${program.softwareId}.ts`, import.meta.url)),
+        source: demoProgramSource(program.softwareId),
         // The programs verify their license offline against the JWKS they ship with: the mock's.
         jwks: keys.jwks,
       });

@@ -1,18 +1,20 @@
 /**
  * `npm run server -- --port 8787 --host 127.0.0.1 --data ./data [--seed-demo]
- *   [--database-url postgres://…]`
+ *   [--database-url postgres://…]` — or `keyport-provider …` once the package is installed.
  * Starts the provider. Prints where it listens, where the docs are, which database it
  * uses (never its password) and where the admin token is kept (never the token).
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readCommandLine } from '../shared/command-line.ts';
 import { buildApp } from './app.ts';
 import { isPostgresUrl } from './db/database.ts';
 import { DEMO_ACCOUNT, seedDemo } from './seed/demo.ts';
 
-const USAGE = `Usage: npm run server -- [options]
-  --port N               port to listen on (default 8787, or PORT)
-  --host H               address to bind (default 127.0.0.1)
+const USAGE = `Usage: keyport-provider [options]   (in a checkout: npm run server -- [options])
+  --port N               port to listen on (default 8787, or KEYPORT_PORT / PORT)
+  --host H               address to bind (default 127.0.0.1, or KEYPORT_HOST)
   --data DIR             data folder: database, packages, keys, admin token (default ./data)
   --database-url URL     postgres://user:password@host:5432/db — PostgreSQL instead of the
                          SQLite file under --data (or DATABASE_URL); several instances may share it
@@ -26,11 +28,26 @@ const USAGE = `Usage: npm run server -- [options]
                          instance and client cache has its public key
   --help                 this text
 Environment: KEYPORT_ADMIN_TOKEN, KEYPORT_RATE_LIMITS=off, LOG_LEVEL, KEYPORT_DEVICE_LIMIT,
-  DATABASE_URL, KEYPORT_DATABASE_POOL_SIZE, KEYPORT_ARTIFACTS_DIR, KEYPORT_TRUST_PROXY=1`;
+  KEYPORT_HOST, KEYPORT_PORT, DATABASE_URL, KEYPORT_DATABASE_POOL_SIZE, KEYPORT_ARTIFACTS_DIR,
+  KEYPORT_TRUST_PROXY=1 (an empty variable counts as unset, as in an environment file)`;
+
+/** An environment variable, with empty meaning unset (systemd environment files write \`NAME=\`). */
+function env(name: string): string | undefined {
+  return process.env[name] || undefined;
+}
+
+/**
+ * The installed package ships the demo programs already bundled (no esbuild at run time),
+ * in demo-programs/ beside the provider's bundle; a checkout bundles them from source.
+ */
+function prebuiltDemoPrograms(): string | undefined {
+  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'demo-programs');
+  return existsSync(dir) ? dir : undefined;
+}
 
 /** The PostgreSQL URL if one is given; SQLite (undefined) otherwise. */
 function databaseUrl(value: string | undefined, fail: (message: string) => never): string | undefined {
-  const url = value ?? (process.env.DATABASE_URL || undefined);
+  const url = value ?? env('DATABASE_URL');
   if (url !== undefined && !isPostgresUrl(url))
     fail('--database-url (or DATABASE_URL) must start with postgres:// or postgresql://');
   return url;
@@ -39,7 +56,7 @@ function databaseUrl(value: string | undefined, fail: (message: string) => never
 async function main(): Promise<void> {
   const cli = readCommandLine('keyport server', USAGE, {
     port: { type: 'string' },
-    host: { type: 'string', default: '127.0.0.1' },
+    host: { type: 'string' },
     data: { type: 'string', default: './data' },
     'database-url': { type: 'string' },
     artifacts: { type: 'string' },
@@ -52,9 +69,10 @@ async function main(): Promise<void> {
   if (!cli) return;
   const { values, fail, wholeNumber } = cli;
   // Port 0 asks the system for a free port (the address is printed below).
-  const port = wholeNumber('--port', values.port ?? process.env.PORT, 8787, 0);
+  const port = wholeNumber('--port', values.port ?? env('KEYPORT_PORT') ?? env('PORT'), 8787, 0);
+  const host = values.host ?? env('KEYPORT_HOST') ?? '127.0.0.1';
   const dataDir = path.resolve(values.data);
-  const artifacts = values.artifacts ?? (process.env.KEYPORT_ARTIFACTS_DIR || undefined);
+  const artifacts = values.artifacts ?? env('KEYPORT_ARTIFACTS_DIR');
   const app = await buildApp({
     dataDir,
     databaseUrl: databaseUrl(values['database-url'], fail),
@@ -63,7 +81,7 @@ async function main(): Promise<void> {
     settings: {
       deviceLimit: wholeNumber(
         '--device-limit',
-        values['device-limit'] ?? process.env.KEYPORT_DEVICE_LIMIT,
+        values['device-limit'] ?? env('KEYPORT_DEVICE_LIMIT'),
         5,
       ),
       ...(values.issuer ? { issuer: values.issuer } : {}),
@@ -71,10 +89,10 @@ async function main(): Promise<void> {
     },
   });
   if (values['seed-demo']) {
-    await seedDemo(app.keyport);
+    await seedDemo(app.keyport, { prebuiltProgramsDir: prebuiltDemoPrograms() });
     app.log.info({ email: DEMO_ACCOUNT.email }, 'demo account and catalog ready');
   }
-  const address = await app.listen({ port, host: values.host });
+  const address = await app.listen({ port, host });
   console.log(`\nKeyport provider listening on ${address}`);
   console.log(`  API docs:     ${address}/docs`);
   console.log(`  data:         ${dataDir}`);

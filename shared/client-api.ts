@@ -59,7 +59,10 @@ export interface AppStatus {
   user: User | null;
   device: ThisDevice;
   secretStore: { kind: 'keychain' | 'insecure-file'; description: string };
+  /** Local state and the keychain namespace. */
   profileDir: string;
+  /** Installed programs, downloads and run logs (the profile folder unless the platform splits them). */
+  dataDir: string;
 }
 
 export interface DeviceSummary extends Device {

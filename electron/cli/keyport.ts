@@ -19,6 +19,8 @@ import { createProgressReporter } from './progress-bar.ts';
 const USAGE = `Usage: keyport <command> [arguments] [options]
 
 Commands:
+  open [--no-open]                start the app and open its window (what the "Keyport" menu entry
+                                  runs); a second start opens the running app's window
   status                          who is signed in, this device, the provider
   signup --email E --name N       create an account (password from KEYPORT_PASSWORD or a prompt)
   login --email E                 sign in (password from KEYPORT_PASSWORD or a prompt)
@@ -40,6 +42,7 @@ Commands:
 Options:
 ${APP_OPTIONS_USAGE}
   --json                  print JSON instead of text
+  --no-open               (open) print the app's address instead of opening a window
   --help`;
 
 const OPTIONS = {
@@ -52,6 +55,7 @@ const OPTIONS = {
   search: { type: 'string' },
   to: { type: 'string' },
   from: { type: 'string' },
+  'no-open': { type: 'boolean', default: false },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -70,6 +74,11 @@ async function main(argv: string[]): Promise<number> {
   if (values.help || command === undefined || command === 'help') {
     console.log(USAGE);
     return 0;
+  }
+  if (command === 'open') {
+    // The app owns its core (and its lifetime); loaded only here, so other commands start fast.
+    const { runDesktopApp } = await import('../web-shell/desktop-app.ts');
+    return runDesktopApp({ appOptions: appOptionsFrom(values), open: !values['no-open'] });
   }
   if (!COMMANDS[command]) throw new UsageError(`unknown command "${command}"`);
   const client = await createKeyportClient(appOptionsFrom(values), { syncIntervalMs: 0 });

@@ -16,20 +16,33 @@ export const DEFAULT_PROVIDER_URL = 'http://127.0.0.1:8787';
 export interface AppOptions {
   /** The provider's base URL, without a trailing slash. */
   providerUrl: string;
-  /** Absolute path of the profile folder. */
+  /** Absolute path of the profile folder: local state, keychain namespace. */
   profileDir: string;
+  /**
+   * Absolute path of the folder for what is large and re-creatable: installed programs,
+   * downloads, run logs. The profile folder itself when `--profile` is given; otherwise
+   * the platform's data folder (on Linux `$XDG_DATA_HOME/keyport`, apart from the
+   * settings in `$XDG_CONFIG_HOME/keyport`, as the XDG base directories ask).
+   */
+  dataDir: string;
   /** `--simulate-device NAME`: derive the device ID from NAME instead of the hardware. */
   simulateDevice: string | null;
   /** `--insecure-secret-file`: keep secrets in a 0600 file when no keychain answers. */
   insecureSecretFile: boolean;
 }
 
-/** Where the app keeps its state by default, per the platform's conventions. */
+/** Where the app keeps its settings and state by default, per the platform's conventions. */
 export function defaultProfileDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
   if (platform === 'win32')
     return path.join(env.APPDATA ?? path.join(homedir(), 'AppData', 'Roaming'), 'Keyport');
   if (platform === 'darwin') return path.join(homedir(), 'Library', 'Application Support', 'Keyport');
   return path.join(env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'keyport');
+}
+
+/** Where the app keeps installs, downloads and logs by default (see `AppOptions.dataDir`). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  if (platform === 'win32' || platform === 'darwin') return defaultProfileDir(env, platform);
+  return path.join(env.XDG_DATA_HOME || path.join(homedir(), '.local', 'share'), 'keyport');
 }
 
 export const APP_OPTION_SPEC = {
@@ -81,9 +94,11 @@ export function appOptionsFrom(
       '--simulate-device takes a short name: letters, digits, ".", "-" and "_".',
     );
   }
+  const chosenProfile = values.profile ?? env.KEYPORT_PROFILE;
   return {
     providerUrl,
-    profileDir: path.resolve(values.profile ?? env.KEYPORT_PROFILE ?? defaultProfileDir(env)),
+    profileDir: path.resolve(chosenProfile ?? defaultProfileDir(env)),
+    dataDir: path.resolve(chosenProfile ?? defaultDataDir(env)),
     simulateDevice: simulate,
     insecureSecretFile: values['insecure-secret-file'] ?? env.KEYPORT_INSECURE_SECRET_FILE === '1',
   };

@@ -44,6 +44,7 @@ async function owner(): Promise<{ client: KeyportClient; profileDir: string }> {
     {
       providerUrl: server.url,
       profileDir,
+      dataDir: profileDir,
       simulateDevice: `faults-${randomBytes(4).toString('hex')}`,
       insecureSecretFile: false,
     },

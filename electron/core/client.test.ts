@@ -42,7 +42,7 @@ describe.each(BACKENDS)('the client core against the %s', (kind) => {
     const profileDir = await mkdtemp(path.join(tmpdir(), `keyport-${label}-`));
     const name = `${label}-${randomBytes(4).toString('hex')}`;
     const client = await createKeyportClient(
-      { providerUrl: backend.url, profileDir, simulateDevice: name, insecureSecretFile: false },
+      { providerUrl: backend.url, profileDir, dataDir: profileDir, simulateDevice: name, insecureSecretFile: false },
       {
         secretStore: await testSecretStore(profileDir),
         syncIntervalMs: 0,
@@ -257,6 +257,7 @@ describe.each(BACKENDS)('the client core against the %s', (kind) => {
       {
         providerUrl: 'http://127.0.0.1:9',
         profileDir: offline.profileDir,
+        dataDir: offline.profileDir,
         simulateDevice: 'x',
         insecureSecretFile: false,
       },

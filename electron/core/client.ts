@@ -58,6 +58,7 @@ export async function createKeyportClient(
   dependencies: ClientDependencies = {},
 ): Promise<KeyportClient> {
   await mkdir(options.profileDir, { recursive: true, mode: 0o700 });
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const secrets = dependencies.secretStore ?? (await openSecretStore(options));
   const [state, identity, token] = await Promise.all([
     LocalStateStore.open(options.profileDir),
@@ -102,9 +103,9 @@ class Client implements KeyportClient {
       onReachability: (online) => this.setOnline(online),
     });
     this.licenses = new LicenseKeeper(this.provider, secrets, state, this.now);
-    this.appsDir = path.join(options.profileDir, 'apps');
-    this.downloadsDir = path.join(options.profileDir, 'downloads');
-    this.logsDir = path.join(options.profileDir, 'logs');
+    this.appsDir = path.join(options.dataDir, 'apps');
+    this.downloadsDir = path.join(options.dataDir, 'downloads');
+    this.logsDir = path.join(options.dataDir, 'logs');
   }
 
   /** Tidy what a crash may have left, then sync in the background if signed in. */
@@ -169,6 +170,7 @@ class Client implements KeyportClient {
       },
       secretStore: { kind: this.secrets.kind, description: this.secrets.description },
       profileDir: this.options.profileDir,
+      dataDir: this.options.dataDir,
     };
   }
 

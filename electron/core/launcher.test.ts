@@ -29,7 +29,7 @@ const clients: KeyportClient[] = [];
 
 async function open(simulateDevice: string, now?: () => Date): Promise<KeyportClient> {
   const client = await createKeyportClient(
-    { providerUrl: backend.url, profileDir, simulateDevice, insecureSecretFile: false },
+    { providerUrl: backend.url, profileDir, dataDir: profileDir, simulateDevice, insecureSecretFile: false },
     { secretStore: secrets, syncIntervalMs: 0, retryDelays: [10], ...(now ? { now } : {}) },
   );
   clients.push(client);
@@ -184,6 +184,7 @@ describe('launching an installed program (S51–S54)', () => {
       {
         providerUrl: backend.url,
         profileDir: destProfile,
+        dataDir: destProfile,
         simulateDevice: `dest-${randomBytes(4).toString('hex')}`,
         insecureSecretFile: false,
       },

@@ -6,7 +6,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { electronLaunchability, findDisplay, findElectronBinary } from './electron-binary.ts';
+import { electronLaunchability, findElectronBinary } from './electron-binary.ts';
 
 let root: string;
 
@@ -87,21 +87,6 @@ describe('findElectronBinary', () => {
     expect(findElectronBinary({ packageDir: null })).toEqual({
       missing: expect.stringContaining('npm install'),
     });
-  });
-});
-
-describe('findDisplay', () => {
-  it('needs DISPLAY or WAYLAND_DISPLAY on Linux', () => {
-    expect(findDisplay({}, 'linux')).toEqual({
-      missing: 'there is no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is set)',
-    });
-    expect(findDisplay({ DISPLAY: ':0' }, 'linux')).toEqual({ ok: true });
-    expect(findDisplay({ WAYLAND_DISPLAY: 'wayland-0' }, 'linux')).toEqual({ ok: true });
-  });
-
-  it('assumes a display on Windows and macOS', () => {
-    expect(findDisplay({}, 'win32')).toEqual({ ok: true });
-    expect(findDisplay({}, 'darwin')).toEqual({ ok: true });
   });
 });
 

@@ -4,9 +4,10 @@
  * what its installer leaves behind instead (node_modules/electron/path.txt and dist/),
  * honouring ELECTRON_OVERRIDE_DIST_PATH as the electron package does.
  */
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { findDisplay, isExecutable } from '../web-shell/desktop-environment.ts';
 
 export type Availability = { path: string } | { missing: string };
 
@@ -23,16 +24,6 @@ function electronPackageDir(): string | null {
     return path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
   } catch {
     return null;
-  }
-}
-
-/** Whether `file` can be run (on Windows, where there is no execute bit: whether it exists). */
-export function isExecutable(file: string, platform: NodeJS.Platform = process.platform): boolean {
-  try {
-    accessSync(file, platform === 'win32' ? constants.F_OK : constants.X_OK);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -76,16 +67,6 @@ export function findElectronBinary(
     };
   }
   return { path: candidate };
-}
-
-/** Whether a window can appear at all: on Linux and the BSDs that takes X11 or Wayland. */
-export function findDisplay(
-  env: NodeJS.ProcessEnv = process.env,
-  platform: NodeJS.Platform = process.platform,
-): { ok: true } | { missing: string } {
-  if (platform === 'win32' || platform === 'darwin') return { ok: true };
-  if (env.DISPLAY || env.WAYLAND_DISPLAY) return { ok: true };
-  return { missing: 'there is no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is set)' };
 }
 
 /** Electron's binary and a display, or the first reason it cannot start. */

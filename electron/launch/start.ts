@@ -18,8 +18,8 @@ import { ensureBuilt } from './build-app.ts';
 import { electronLaunchability } from './electron-binary.ts';
 import { startElectron } from './electron-process.ts';
 import { startEmbeddedProvider, type EmbeddedProvider } from './embedded-provider.ts';
-import { OUT_DIR, REPO_ROOT } from './renderer-build.ts';
-import { startWebApp, type WebApp } from './web-app.ts';
+import { OUT_DIR, RENDERER_OUT_DIR, REPO_ROOT } from './renderer-build.ts';
+import { startWebApp, type WebApp } from '../web-shell/web-app.ts';
 
 const DATA_DIR = path.join(REPO_ROOT, 'data');
 
@@ -134,12 +134,12 @@ async function main(): Promise<void> {
   }
 
   log(`\nNot starting Electron: ${whyNotElectron}.`);
+  if (!rendererBuilt) await ensureBuilt('renderer', log);
   webApp = await startWebApp({
     appOptions,
+    rendererDir: RENDERER_OUT_DIR,
     port: webPort,
-    open: !values['no-open'],
-    scratchDir: DATA_DIR,
-    rendererBuilt,
+    window: values['no-open'] ? false : { profile: { throwawayIn: DATA_DIR } },
     log,
   });
   log('Press Ctrl-C to stop.');

@@ -36,6 +36,7 @@ export const FAKE_STATUS: AppStatus = {
   },
   secretStore: { kind: 'keychain', description: 'the OS keychain, under "Keyport (0123abcd)"' },
   profileDir: '/tmp/keyport-profile',
+  dataDir: '/tmp/keyport-profile',
 };
 
 export const FAKE_LIBRARY: LibraryItem[] = [

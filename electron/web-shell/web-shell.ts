@@ -48,6 +48,8 @@ export interface WebShell {
   launchUrl: string;
   secret: string;
   port: number;
+  /** How many windows are connected now (each holds one event stream open). */
+  connectedWindows(): number;
   close(): Promise<void>;
 }
 
@@ -211,6 +213,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     launchUrl: `${url}/#secret=${secret}`,
     secret,
     port,
+    connectedWindows: () => streams.size,
     async close() {
       for (const stream of streams) stream.end();
       await new Promise<void>((resolve) => {

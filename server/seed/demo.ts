@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { simulatedDeviceId } from '../../shared/device-id.ts';
 import type { ProviderContext } from '../context.ts';
 import { createSoftware, provision, publishRelease } from '../lib/admin-operations.ts';
-import { buildProgramPackage } from './package-builder.ts';
+import { readFile } from 'node:fs/promises';
+import { bundleProgram, packProgram, programBanner } from './package-builder.ts';
 
 export const DEMO_ACCOUNT = {
   email: 'demo@keyport.local',
@@ -20,6 +21,19 @@ export const DEMO_ACCOUNT = {
 export const DEMO_SECOND_DEVICE = { name: 'Old laptop', simulate: 'old-laptop', platform: 'linux' };
 
 const PROGRAMS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'programs');
+
+/** A demo program's TypeScript entry. */
+export function demoProgramSource(softwareId: string): string {
+  return path.join(PROGRAMS_DIR, `${softwareId}.ts`);
+}
+
+export interface SeedOptions {
+  /**
+   * A folder of already-bundled programs (`<softwareId>.mjs`), as the installed provider
+   * ships them; without it each program is bundled from its source with esbuild.
+   */
+  prebuiltProgramsDir?: string;
+}
 
 export const DEMO_CATALOG = [
   {
@@ -45,7 +59,7 @@ export const DEMO_CATALOG = [
   },
 ] as const;
 
-export async function seedDemo(ctx: ProviderContext): Promise<void> {
+export async function seedDemo(ctx: ProviderContext, options: SeedOptions = {}): Promise<void> {
   await provision(ctx, {
     ...DEMO_ACCOUNT,
     devices: [
@@ -78,11 +92,14 @@ export async function seedDemo(ctx: ProviderContext): Promise<void> {
         currency: 'USD',
       });
     }
-    const archive = await buildProgramPackage({
+    const main = options.prebuiltProgramsDir
+      ? await readFile(path.join(options.prebuiltProgramsDir, `${program.softwareId}.mjs`))
+      : await bundleProgram(demoProgramSource(program.softwareId), programBanner(program));
+    const archive = await packProgram({
       softwareId: program.softwareId,
       name: program.name,
       version: program.version,
-      source: path.join(PROGRAMS_DIR, `${program.softwareId}.ts`),
+      main,
       jwks: ctx.signer.jwks,
     });
     await publishRelease(ctx, program.softwareId, archive);

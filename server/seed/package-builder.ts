@@ -39,31 +39,50 @@ export async function packFiles(files: Record<string, string | Buffer>): Promise
   }
 }
 
-export async function buildProgramPackage(program: ProgramPackage): Promise<Buffer> {
+/** The program's TypeScript entry bundled into one ES module (the shared/ verifier and jose inside). */
+export async function bundleProgram(source: string, banner: string): Promise<Buffer> {
   // Loaded here, not at the top: packing ready-made files must not need esbuild, which
-  // refuses to load in a DOM test environment (the renderer's component tests pack files).
+  // refuses to load in a DOM test environment (the renderer's component tests pack files),
+  // and is not shipped with the installed provider (which packs prebuilt bundles).
   const { build } = await import('esbuild');
   const bundle = await build({
-    entryPoints: [program.source],
+    entryPoints: [source],
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     write: false,
     legalComments: 'none',
-    banner: { js: `// ${program.name} ${program.version} — a Keyport demo program` },
+    banner: { js: `// ${banner}` },
   });
   const main = bundle.outputFiles[0];
-  if (!main) throw new Error(`esbuild produced nothing for ${program.source}`);
+  if (!main) throw new Error(`esbuild produced nothing for ${source}`);
+  return Buffer.from(main.contents);
+}
+
+/** The banner line a demo program's bundle starts with. */
+export function programBanner(program: { name: string; version: string }): string {
+  return `${program.name} ${program.version} — a Keyport demo program`;
+}
+
+/** A package from an already-bundled program: the bundle, this provider's JWKS, the manifest. */
+export function packProgram(
+  program: Omit<ProgramPackage, 'source'> & { main: Buffer },
+): Promise<Buffer> {
   return packFiles({
     'keyport.json': JSON.stringify(
       { name: program.name, version: program.version, entry: 'main.mjs' },
       null,
       2,
     ),
-    'main.mjs': Buffer.from(main.contents),
+    'main.mjs': program.main,
     'jwks.json': JSON.stringify(program.jwks, null, 2),
     'README.txt': `${program.name} ${program.version}\nStart it from the Keyport app; it needs KEYPORT_LICENSE.\n`,
     ...program.extraFiles,
   });
+}
+
+export async function buildProgramPackage(program: ProgramPackage): Promise<Buffer> {
+  const main = await bundleProgram(program.source, programBanner(program));
+  return packProgram({ ...program, main });
 }

@@ -6,8 +6,9 @@
 import path from 'node:path';
 import { readCommandLine } from '../../shared/command-line.ts';
 import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom } from '../core/app-options.ts';
-import { REPO_ROOT } from '../launch/renderer-build.ts';
-import { startWebApp } from '../launch/web-app.ts';
+import { startWebApp } from '../web-shell/web-app.ts';
+import { ensureBuilt } from './build-app.ts';
+import { RENDERER_OUT_DIR, REPO_ROOT } from './renderer-build.ts';
 
 const USAGE = `Usage: npm run web-shell -- [options]
   --port N                the web app's port (default: any free port)
@@ -31,12 +32,14 @@ async function main(): Promise<void> {
     return fail(error instanceof Error ? error.message : String(error));
   }
   console.log(`Using the provider at ${appOptions.providerUrl}; app profile ${appOptions.profileDir}`);
+  const log = (line: string) => console.log(line);
+  await ensureBuilt('renderer', log);
   const app = await startWebApp({
     appOptions,
+    rendererDir: RENDERER_OUT_DIR,
     port,
-    open: !values['no-open'],
-    scratchDir: path.join(REPO_ROOT, 'data'),
-    log: (line) => console.log(line),
+    window: values['no-open'] ? false : { profile: { throwawayIn: path.join(REPO_ROOT, 'data') } },
+    log,
   });
   console.log('Press Ctrl-C to stop.');
 

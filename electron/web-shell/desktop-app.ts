@@ -1,0 +1,212 @@
+/**
+ * `keyport open`: the installed app, as the "Keyport" menu entry starts it. The web shell
+ * on loopback with a fresh per-launch secret, shown in an app window (Chromium or Chrome
+ * `--app`, else the default browser through xdg-open).
+ *
+ * One app per profile: the running one records itself in `app-instance.json` in the
+ * profile folder (0600, for it holds the launch URL and so the secret). A second launch
+ * finds it, opens another window on it and exits, instead of starting a second core that
+ * would write the same profile.
+ *
+ * The app stops on Ctrl-C or SIGTERM, and once its windows have been closed for a minute
+ * (a window holds the event stream open; that is how the app knows one is there).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { AppOptions } from '../core/app-options.ts';
+import { openWindow, startWebApp, type WindowChoice } from './web-app.ts';
+
+const INSTANCE_FILE = 'app-instance.json';
+/** How long the app outlives its last window (a reload or a new window comes back sooner). */
+export const WINDOWLESS_STOP_MS = 60_000;
+/** How long a window that was opened may take to connect before the app gives up on it. */
+const FIRST_WINDOW_GRACE_MS = 120_000;
+const WATCH_INTERVAL_MS = 2_000;
+
+interface InstanceRecord {
+  pid: number;
+  /** Set once the web shell listens. */
+  url?: string;
+  launchUrl?: string;
+}
+
+/**
+ * The built renderer: KEYPORT_RENDERER_DIR, else the package's layout
+ * (`/opt/keyport/lib/keyport.mjs` beside `/opt/keyport/renderer`), else a checkout's
+ * `out/renderer` (`npm run build`).
+ */
+export function findRendererDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    env.KEYPORT_RENDERER_DIR,
+    path.join(here, '..', 'renderer'),
+    path.join(here, '..', '..', 'out', 'renderer'),
+  ];
+  for (const dir of candidates) if (dir && existsSync(path.join(dir, 'index.html'))) return dir;
+  return null;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readInstance(file: string): Promise<InstanceRecord | null> {
+  try {
+    const record = JSON.parse(await readFile(file, 'utf8')) as InstanceRecord;
+    return Number.isInteger(record.pid) ? record : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the web shell at `url` answers (the record may outlive a killed app). */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/`, { signal: AbortSignal.timeout(2000) });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes through a temporary file and a rename, so a reader never sees half a record. */
+async function writeInstance(file: string, record: InstanceRecord): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(record), { mode: 0o600 });
+  await rename(temporary, file);
+}
+
+type Claim = { kind: 'ours' } | { kind: 'running'; launchUrl: string };
+
+/**
+ * Claims the profile for this process, or finds the app already running on it. A record
+ * whose process is gone, or that stopped answering, is stale and replaced.
+ */
+async function claimProfile(file: string): Promise<Claim> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      const handle = await open(file, 'wx', 0o600);
+      await handle.writeFile(JSON.stringify({ pid: process.pid } satisfies InstanceRecord));
+      await handle.close();
+      return { kind: 'ours' };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const record = await readInstance(file);
+    if (record && isAlive(record.pid)) {
+      if (record.launchUrl && record.url && (await answers(record.url)))
+        return { kind: 'running', launchUrl: record.launchUrl };
+      // Still starting (no URL yet): wait for it rather than start a second app.
+      if (!record.url) {
+        await sleep(200);
+        continue;
+      }
+    }
+    await rm(file, { force: true });
+  }
+  throw new Error(
+    `another Keyport is starting on this profile and has not finished; if none is running, delete ${file}`,
+  );
+}
+
+export async function runDesktopApp(options: {
+  appOptions: AppOptions;
+  /** `--no-open`: print the address instead of opening a window. */
+  open: boolean;
+  log?: (line: string) => void;
+}): Promise<number> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const { appOptions } = options;
+  const rendererDir = findRendererDir();
+  if (!rendererDir) {
+    log(
+      'keyport: the app’s window files are missing. Reinstall the keyport package, or in a checkout run `npm run build` first.',
+    );
+    return 1;
+  }
+  const windowChoice: WindowChoice = {
+    profile: { keep: path.join(appOptions.dataDir, 'window') },
+    defaultBrowser: true,
+  };
+  const instanceFile = path.join(appOptions.profileDir, INSTANCE_FILE);
+  await mkdir(appOptions.profileDir, { recursive: true, mode: 0o700 });
+
+  const claim = await claimProfile(instanceFile);
+  if (claim.kind === 'running') {
+    log('Keyport is already running on this profile.');
+    if (!options.open) {
+      log(`  Its address: ${claim.launchUrl}`);
+      return 0;
+    }
+    const shown = await openWindow(claim.launchUrl, windowChoice);
+    log(shown.opened ? `  Opened it in ${shown.opened}.` : `  ${shown.notOpened}. Its address: ${claim.launchUrl}`);
+    return 0;
+  }
+
+  const release = async () => {
+    const record = await readInstance(instanceFile);
+    if (record?.pid === process.pid) await rm(instanceFile, { force: true });
+  };
+  let app;
+  try {
+    app = await startWebApp({
+      appOptions,
+      rendererDir,
+      port: 0,
+      window: options.open ? windowChoice : false,
+      log,
+    });
+    await writeInstance(instanceFile, { pid: process.pid, url: app.shell.url, launchUrl: app.shell.launchUrl });
+  } catch (error) {
+    await release();
+    throw error;
+  }
+
+  const started = Date.now();
+  // Without a window to wait for (none could open, or --no-open), run until stopped.
+  const expectsWindow = options.open && app.shell.connectedWindows() === 0;
+  log(
+    expectsWindow
+      ? 'Keyport stops a minute after its last window closes, or on Ctrl-C.'
+      : 'Press Ctrl-C to stop Keyport.',
+  );
+  const reason = await new Promise<string>((resolve) => {
+    let windowSeen = false;
+    let windowlessSince = Date.now();
+    const signals = ['SIGINT', 'SIGTERM'] as const;
+    const onSignal = (signal: NodeJS.Signals) =>
+      finish(signal === 'SIGINT' ? 'Ctrl-C' : 'it was asked to stop');
+    const finish = (why: string) => {
+      clearInterval(timer);
+      for (const signal of signals) process.off(signal, onSignal);
+      resolve(why);
+    };
+    // The web shell's listener keeps the process alive; this only watches the windows.
+    const timer = setInterval(() => {
+      const now = Date.now();
+      if (app.shell.connectedWindows() > 0) {
+        windowSeen = true;
+        windowlessSince = now;
+        return;
+      }
+      if (windowSeen && now - windowlessSince >= WINDOWLESS_STOP_MS) finish('its last window closed');
+      else if (!windowSeen && expectsWindow && now - started >= FIRST_WINDOW_GRACE_MS)
+        finish('no window connected to it');
+    }, WATCH_INTERVAL_MS);
+    for (const signal of signals) process.on(signal, onSignal);
+  });
+  log(`Stopping Keyport: ${reason}.`);
+  await app.close().catch(() => undefined);
+  await release();
+  return 0;
+}
