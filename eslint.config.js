@@ -35,4 +35,27 @@ export default tseslint.config(
     files: ['renderer/tests/**/*.{ts,tsx}', 'e2e/**/*.ts'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
+  {
+    // What ships (the app, the CLI, the web shell, the provider) never imports build
+    // tooling or the developer-only runners: the packages carry no Vite, electron-vite or
+    // electron-builder, and `npm start`'s orchestration is not part of the app.
+    files: ['electron/**/*.ts', 'server/**/*.ts', 'shared/**/*.ts'],
+    ignores: ['electron/launch/**', '**/*.test.ts', '**/test-support/**', 'server/test/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['vite', '@vitejs/plugin-react', 'electron-vite', 'electron-builder', 'esbuild'].map(
+            (name) => ({ name, message: 'Build tooling stays out of what ships (see packaging/).' }),
+          ),
+          patterns: [
+            {
+              group: ['**/launch/*', '**/packaging/*'],
+              message: 'Developer-only code (npm start, packaging) is not part of the app.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -135,9 +135,8 @@ export async function createKeyportMock(options: KeyportMockOptions = {}): Promi
 
   async function seedDemo(): Promise<DemoSeed> {
     // Loaded only here: the demo constants live beside the provider's seeding code.
-    const { DEMO_ACCOUNT, DEMO_CATALOG, DEMO_SECOND_DEVICE, demoProgramSource } = await import(
-      '../server/seed/demo.ts'
-    );
+    const { DEMO_ACCOUNT, DEMO_CATALOG, DEMO_SECOND_DEVICE, demoProgramSource } =
+      await import('../server/seed/demo.ts');
     const { buildProgramPackage } = await import('../server/seed/package-builder.ts');
     const secondDeviceId = simulatedDeviceId(DEMO_SECOND_DEVICE.simulate);
     registry.provision({

@@ -21,6 +21,7 @@ const USAGE = `Usage: keyport-provider [options]   (in a checkout: npm run serve
   --artifacts DIR        where release packages are kept (default DATA/artifacts, or
                          KEYPORT_ARTIFACTS_DIR); share one folder between instances
   --seed-demo            add the demo account, its second device and the demo catalog
+                         (or KEYPORT_SEED_DEMO=1)
   --device-limit N       devices per user (default 5, or KEYPORT_DEVICE_LIMIT)
   --issuer NAME          "iss" of license keys (default keyport)
   --rotate-license-key   add a new license-signing key (old ones stay in the JWKS); it signs
@@ -28,7 +29,7 @@ const USAGE = `Usage: keyport-provider [options]   (in a checkout: npm run serve
                          instance and client cache has its public key
   --help                 this text
 Environment: KEYPORT_ADMIN_TOKEN, KEYPORT_RATE_LIMITS=off, LOG_LEVEL, KEYPORT_DEVICE_LIMIT,
-  KEYPORT_HOST, KEYPORT_PORT, DATABASE_URL, KEYPORT_DATABASE_POOL_SIZE, KEYPORT_ARTIFACTS_DIR,
+  KEYPORT_HOST, KEYPORT_PORT, KEYPORT_SEED_DEMO, DATABASE_URL, KEYPORT_DATABASE_POOL_SIZE, KEYPORT_ARTIFACTS_DIR,
   KEYPORT_TRUST_PROXY=1 (an empty variable counts as unset, as in an environment file)`;
 
 /** An environment variable, with empty meaning unset (systemd environment files write \`NAME=\`). */
@@ -73,22 +74,19 @@ async function main(): Promise<void> {
   const host = values.host ?? env('KEYPORT_HOST') ?? '127.0.0.1';
   const dataDir = path.resolve(values.data);
   const artifacts = values.artifacts ?? env('KEYPORT_ARTIFACTS_DIR');
+  const seed = values['seed-demo'] || env('KEYPORT_SEED_DEMO') === '1';
   const app = await buildApp({
     dataDir,
     databaseUrl: databaseUrl(values['database-url'], fail),
     artifactsDir: artifacts ? path.resolve(artifacts) : undefined,
     rotateLicenseKey: values['rotate-license-key'],
     settings: {
-      deviceLimit: wholeNumber(
-        '--device-limit',
-        values['device-limit'] ?? env('KEYPORT_DEVICE_LIMIT'),
-        5,
-      ),
+      deviceLimit: wholeNumber('--device-limit', values['device-limit'] ?? env('KEYPORT_DEVICE_LIMIT'), 5),
       ...(values.issuer ? { issuer: values.issuer } : {}),
       rateLimits: { enabled: process.env.KEYPORT_RATE_LIMITS !== 'off' },
     },
   });
-  if (values['seed-demo']) {
+  if (seed) {
     await seedDemo(app.keyport, { prebuiltProgramsDir: prebuiltDemoPrograms() });
     app.log.info({ email: DEMO_ACCOUNT.email }, 'demo account and catalog ready');
   }
@@ -98,7 +96,7 @@ async function main(): Promise<void> {
   console.log(`  data:         ${dataDir}`);
   console.log(`  database:     ${app.keyport.registry.describe}`);
   console.log(`  admin token:  ${app.adminTokenLocation}`);
-  if (values['seed-demo']) console.log(`  demo login:   ${DEMO_ACCOUNT.email} / ${DEMO_ACCOUNT.password}`);
+  if (seed) console.log(`  demo login:   ${DEMO_ACCOUNT.email} / ${DEMO_ACCOUNT.password}`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       void app.close().then(() => process.exit(0));

@@ -163,6 +163,7 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
         `ID from:   ${device.sources.join(', ')}`,
         `Secrets:   ${status.secretStore.description}`,
         `Profile:   ${status.profileDir}`,
+        ...(status.dataDir !== status.profileDir ? [`Data:      ${status.dataDir}`] : []),
       ].join('\n'),
     );
     return 0;

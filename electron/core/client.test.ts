@@ -42,7 +42,13 @@ describe.each(BACKENDS)('the client core against the %s', (kind) => {
     const profileDir = await mkdtemp(path.join(tmpdir(), `keyport-${label}-`));
     const name = `${label}-${randomBytes(4).toString('hex')}`;
     const client = await createKeyportClient(
-      { providerUrl: backend.url, profileDir, dataDir: profileDir, simulateDevice: name, insecureSecretFile: false },
+      {
+        providerUrl: backend.url,
+        profileDir,
+        dataDir: profileDir,
+        simulateDevice: name,
+        insecureSecretFile: false,
+      },
       {
         secretStore: await testSecretStore(profileDir),
         syncIntervalMs: 0,

@@ -86,9 +86,7 @@ export async function openAppWindow(
     child.once('error', () => resolve());
   });
   const removeProfile =
-    'keep' in profile
-      ? exited
-      : exited.then(() => rm(profileDir, { recursive: true, force: true }));
+    'keep' in profile ? exited : exited.then(() => rm(profileDir, { recursive: true, force: true }));
   return {
     process: child,
     exited,

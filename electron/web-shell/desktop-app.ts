@@ -149,7 +149,11 @@ export async function runDesktopApp(options: {
       return 0;
     }
     const shown = await openWindow(claim.launchUrl, windowChoice);
-    log(shown.opened ? `  Opened it in ${shown.opened}.` : `  ${shown.notOpened}. Its address: ${claim.launchUrl}`);
+    log(
+      shown.opened
+        ? `  Opened it in ${shown.opened}.`
+        : `  ${shown.notOpened}. Its address: ${claim.launchUrl}`,
+    );
     return 0;
   }
 
@@ -166,7 +170,11 @@ export async function runDesktopApp(options: {
       window: options.open ? windowChoice : false,
       log,
     });
-    await writeInstance(instanceFile, { pid: process.pid, url: app.shell.url, launchUrl: app.shell.launchUrl });
+    await writeInstance(instanceFile, {
+      pid: process.pid,
+      url: app.shell.url,
+      launchUrl: app.shell.launchUrl,
+    });
   } catch (error) {
     await release();
     throw error;
@@ -174,7 +182,7 @@ export async function runDesktopApp(options: {
 
   const started = Date.now();
   // Without a window to wait for (none could open, or --no-open), run until stopped.
-  const expectsWindow = options.open && app.shell.connectedWindows() === 0;
+  const expectsWindow = app.opened;
   log(
     expectsWindow
       ? 'Keyport stops a minute after its last window closes, or on Ctrl-C.'

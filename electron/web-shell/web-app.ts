@@ -25,6 +25,8 @@ export interface WebApp {
   client: RecoveringClient;
   /** The Chromium window, when one was opened (not a default-browser tab). */
   window: AppWindow | null;
+  /** Whether a window or a browser tab was opened on the app (false: the address was printed). */
+  opened: boolean;
   close(): Promise<void>;
 }
 
@@ -40,10 +42,15 @@ export async function openWindow(
   choice: WindowChoice,
 ): Promise<{ window: AppWindow | null; opened: string | null; notOpened: string | null }> {
   const display = findDisplay();
-  if ('missing' in display) return { window: null, opened: null, notOpened: `not opening a window: ${display.missing}` };
+  if ('missing' in display)
+    return { window: null, opened: null, notOpened: `not opening a window: ${display.missing}` };
   const browser = findChromium();
   if (browser) {
-    return { window: await openAppWindow(browser, url, choice.profile), opened: 'a Chromium window', notOpened: null };
+    return {
+      window: await openAppWindow(browser, url, choice.profile),
+      opened: 'a Chromium window',
+      notOpened: null,
+    };
   }
   const xdgOpen = choice.defaultBrowser ? findXdgOpen() : null;
   if (xdgOpen && (await openInDefaultBrowser(xdgOpen, url)))
@@ -87,7 +94,10 @@ export async function startWebApp(options: {
   log('');
   log(`Keyport is running as a local web app at ${shell.url}`);
   if (shown.opened) log(`  It opened in ${shown.opened}.`);
-  else log(`  ${shown.notOpened ?? 'not opening a window'}. Open this address in Chromium or Chrome on this computer:`);
+  else
+    log(
+      `  ${shown.notOpened ?? 'not opening a window'}. Open this address in Chromium or Chrome on this computer:`,
+    );
   log(`  ${shell.launchUrl}`);
   log('  (the part after # is this session’s key: it never leaves this computer)');
 
@@ -95,6 +105,7 @@ export async function startWebApp(options: {
     shell,
     client,
     window: shown.window,
+    opened: shown.opened !== null,
     async close() {
       await Promise.allSettled([shown.window?.close(), shell.close()]);
       await client.close();

@@ -66,9 +66,7 @@ export function programBanner(program: { name: string; version: string }): strin
 }
 
 /** A package from an already-bundled program: the bundle, this provider's JWKS, the manifest. */
-export function packProgram(
-  program: Omit<ProgramPackage, 'source'> & { main: Buffer },
-): Promise<Buffer> {
+export function packProgram(program: Omit<ProgramPackage, 'source'> & { main: Buffer }): Promise<Buffer> {
   return packFiles({
     'keyport.json': JSON.stringify(
       { name: program.name, version: program.version, entry: 'main.mjs' },
