@@ -28,7 +28,7 @@ export function rendererDir(): string {
 export async function startAppDevice(providerUrl: string, simulateAs: string): Promise<AppDevice> {
   const profileDir = await mkdtemp(path.join(tmpdir(), `keyport-e2e-${simulateAs}-`));
   const client = await createKeyportClient(
-    { providerUrl, profileDir, simulateDevice: simulateAs, insecureSecretFile: false },
+    { providerUrl, profileDir, dataDir: profileDir, simulateDevice: simulateAs, insecureSecretFile: false },
     { secretStore: await testSecretStore(profileDir) },
   );
   const shell = await startWebShell({ client, rendererDir: rendererDir() });

@@ -8,8 +8,10 @@
  * finds it, opens another window on it and exits, instead of starting a second core that
  * would write the same profile.
  *
- * The app stops on Ctrl-C or SIGTERM, and once its windows have been closed for a minute
- * (a window holds the event stream open; that is how the app knows one is there).
+ * The app stops on Ctrl-C or SIGTERM; and, when it opened a window itself (as from the
+ * menu), once its windows have been closed for a minute (a window holds the event stream
+ * open: that is how the app knows one is there). Without a window it opened (`--no-open`,
+ * no display) it prints its address and runs until stopped.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -20,11 +22,15 @@ import type { AppOptions } from '../core/app-options.ts';
 import { openWindow, startWebApp, type WindowChoice } from './web-app.ts';
 
 const INSTANCE_FILE = 'app-instance.json';
-/** How long the app outlives its last window (a reload or a new window comes back sooner). */
-export const WINDOWLESS_STOP_MS = 60_000;
-/** How long a window that was opened may take to connect before the app gives up on it. */
-const FIRST_WINDOW_GRACE_MS = 120_000;
-const WATCH_INTERVAL_MS = 2_000;
+export interface Timing {
+  /** How long the app outlives its last window (a reload or a new window comes back sooner). */
+  windowlessStopMs: number;
+  /** How long a window that was opened may take to connect before the app gives up on it. */
+  firstWindowGraceMs: number;
+  watchIntervalMs: number;
+}
+
+const TIMING: Timing = { windowlessStopMs: 60_000, firstWindowGraceMs: 120_000, watchIntervalMs: 2_000 };
 
 interface InstanceRecord {
   pid: number;
@@ -124,11 +130,17 @@ export async function runDesktopApp(options: {
   /** `--no-open`: print the address instead of opening a window. */
   open: boolean;
   log?: (line: string) => void;
+  /** Default: found by `findRendererDir`. */
+  rendererDir?: string;
+  /** Stops the app as SIGINT/SIGTERM do (for a caller that embeds it, and tests). */
+  signal?: AbortSignal;
+  timing?: Partial<Timing>;
 }): Promise<number> {
   const log = options.log ?? ((line: string) => console.log(line));
   const { appOptions } = options;
-  const rendererDir = findRendererDir();
-  if (!rendererDir) {
+  const timing = { ...TIMING, ...options.timing };
+  const rendererDir = options.rendererDir ?? findRendererDir();
+  if (!rendererDir || !existsSync(path.join(rendererDir, 'index.html'))) {
     log(
       'keyport: the app’s window files are missing. Reinstall the keyport package, or in a checkout run `npm run build` first.',
     );
@@ -194,9 +206,11 @@ export async function runDesktopApp(options: {
     const signals = ['SIGINT', 'SIGTERM'] as const;
     const onSignal = (signal: NodeJS.Signals) =>
       finish(signal === 'SIGINT' ? 'Ctrl-C' : 'it was asked to stop');
+    const onAbort = () => finish('it was asked to stop');
     const finish = (why: string) => {
       clearInterval(timer);
       for (const signal of signals) process.off(signal, onSignal);
+      options.signal?.removeEventListener('abort', onAbort);
       resolve(why);
     };
     // The web shell's listener keeps the process alive; this only watches the windows.
@@ -207,11 +221,13 @@ export async function runDesktopApp(options: {
         windowlessSince = now;
         return;
       }
-      if (windowSeen && now - windowlessSince >= WINDOWLESS_STOP_MS) finish('its last window closed');
-      else if (!windowSeen && expectsWindow && now - started >= FIRST_WINDOW_GRACE_MS)
-        finish('no window connected to it');
-    }, WATCH_INTERVAL_MS);
+      if (!expectsWindow) return;
+      if (windowSeen && now - windowlessSince >= timing.windowlessStopMs) finish('its last window closed');
+      else if (!windowSeen && now - started >= timing.firstWindowGraceMs) finish('no window connected to it');
+    }, timing.watchIntervalMs);
     for (const signal of signals) process.on(signal, onSignal);
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort);
   });
   log(`Stopping Keyport: ${reason}.`);
   await app.close().catch(() => undefined);

@@ -58,7 +58,13 @@ async function startDevice(url: string, label: string): Promise<HarnessDevice> {
   const profileDir = await mkdtemp(path.join(tmpdir(), `keyport-ui-${label}-`));
   const deviceName = `${label}-${randomBytes(3).toString('hex')}`;
   const client = await createKeyportClient(
-    { providerUrl: url, profileDir, simulateDevice: deviceName, insecureSecretFile: false },
+    {
+      providerUrl: url,
+      profileDir,
+      dataDir: profileDir,
+      simulateDevice: deviceName,
+      insecureSecretFile: false,
+    },
     { secretStore: await testSecretStore(profileDir), syncIntervalMs: 0, retryDelays: [5] },
   );
   return { client, deviceName, profileDir };

@@ -38,7 +38,13 @@ describe('the window around the screens', () => {
 
   const openCore = (insecureSecretFile: boolean) =>
     createKeyportClient(
-      { providerUrl: server.url, profileDir, simulateDevice: 'shell-test', insecureSecretFile },
+      {
+        providerUrl: server.url,
+        profileDir,
+        dataDir: profileDir,
+        simulateDevice: 'shell-test',
+        insecureSecretFile,
+      },
       { syncIntervalMs: 0, retryDelays: [5] },
     );
 
