@@ -66,14 +66,19 @@ function run(options: Omit<Parameters<typeof runDesktopApp>[0], 'log' | 'signal'
   return running;
 }
 
-async function instanceRecord(
-  appOptions: AppOptions,
-): Promise<{ pid: number; url?: string; launchUrl?: string }> {
+interface InstanceRecord {
+  pid: number;
+  url?: string;
+  launchUrl?: string;
+}
+
+/** The record a started app writes, once it holds an address (other than `previous`'s). */
+async function instanceRecord(appOptions: AppOptions, previous?: InstanceRecord): Promise<InstanceRecord> {
   const file = path.join(appOptions.profileDir, 'app-instance.json');
   for (let waited = 0; waited < 10_000; waited += 50) {
     if (existsSync(file)) {
-      const record = JSON.parse(await readFile(file, 'utf8'));
-      if (record.url) return record;
+      const record = JSON.parse(await readFile(file, 'utf8')) as InstanceRecord;
+      if (record.url && record.url !== previous?.url) return record;
     }
     await sleep(50);
   }
