@@ -5,7 +5,7 @@
  * - the provider: `better-sqlite3` (not N-API: compiled here against the bundled Node's
  *   own headers, cached per version pair) and its two small loader packages.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -87,20 +87,26 @@ async function betterSqliteBinary(runtime: NodeRuntime): Promise<string> {
   await mkdir(buildDir, { recursive: true });
   for (const part of ['binding.gyp', 'deps', 'src', 'package.json'])
     await cp(path.join(MODULES, 'better-sqlite3', part), path.join(buildDir, part), { recursive: true });
-  execFileSync(
+  const compiled = spawnSync(
     runtime.binary,
     [
       nodeGypScript(),
       'rebuild',
       '--release',
       `--nodedir=${runtime.root}`,
-      `-j`,
+      '-j',
       String(os.availableParallelism()),
     ],
     // Not npm's settings: under `npm run`, npm_config_nodedir (this machine's Node headers)
     // would win over --nodedir and build for the wrong Node.
-    { cwd: buildDir, stdio: ['ignore', 'ignore', 'ignore'], env: withoutNpmConfig(process.env) },
+    { cwd: buildDir, encoding: 'utf8', env: withoutNpmConfig(process.env), maxBuffer: 64 * 1024 * 1024 },
   );
+  if (compiled.status !== 0) {
+    const tail = `${compiled.stdout}${compiled.stderr}`.trim().split('\n').slice(-20).join('\n');
+    throw new Error(
+      `better-sqlite3 did not compile for Node ${runtime.version} (it needs python3, make and g++):\n${tail}`,
+    );
+  }
   return binary;
 }
 
