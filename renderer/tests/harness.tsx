@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cleanup, render, type RenderResult } from '@testing-library/react';
+import { cleanup, configure, render, type RenderResult } from '@testing-library/react';
 import { userEvent, type UserEvent } from '@testing-library/user-event';
 import type { ClientBridge } from '../../shared/client-api.ts';
 import { dispatchClientCall } from '../../electron/client-dispatch.ts';
@@ -19,6 +19,11 @@ import { startMockServer, type MockServerOptions, type RunningMockServer } from 
 import type { KeyportMock, PublishOptions } from '../../server-mock/mock.ts';
 import { App } from '../src/App.tsx';
 import { resetStores } from '../src/stores/all-stores.ts';
+
+// findBy… waits up to 1 s by default; creating an account runs the provider's memory-hard
+// password hash, which on a busy 2-core CI machine (Chromium tests in the other worker) can
+// take longer. The tests wait for what appears, never for how fast.
+configure({ asyncUtilTimeout: 5000 });
 
 // user-event walks radio groups with CSS.escape, which jsdom lacks.
 window.CSS ??= {} as typeof CSS;
