@@ -19,34 +19,14 @@ import { performance } from 'node:perf_hooks';
 import { chromium, type Browser } from 'playwright-core';
 import { buildPackages } from '../packaging/build-packages.ts';
 import { CACHE_DIR, REPO_ROOT } from '../packaging/paths.ts';
-import { CleanRoot, ensureCleanRoot } from '../packaging/test/clean-root.ts';
+import { waitForOutput } from '../packaging/child-output.ts';
+import { CleanRoot, ensureCleanRoot } from '../packaging/clean-root.ts';
 
 const CHROMIUM = process.env.KEYPORT_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const ROUNDS = 3;
 const PORT = 19_000 + Math.floor(Math.random() * 900);
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-
-function printed(child: ChildProcess, pattern: RegExp, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(
-      () => reject(new Error(`${what} printed no ${pattern} in 60 s:\n${seen}`)),
-      60_000,
-    );
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = pattern.exec(seen);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1] ?? match[0]);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${what} exited (${code}):\n${seen}`)));
-  });
-}
 
 const LAUNCH_URL = /(http:\/\/127\.0\.0\.1:\d+\/#secret=[\w-]+)/;
 
@@ -55,7 +35,7 @@ async function timeToFirstScreen(browser: Browser, start: () => ChildProcess, wh
   const t0 = performance.now();
   const child = start();
   try {
-    const url = await printed(child, LAUNCH_URL, what);
+    const url = await waitForOutput(child, LAUNCH_URL, what);
     const page = await browser.newPage();
     await page.goto(url);
     await page.getByRole('heading', { name: 'Buy once. Take it with you.' }).waitFor({ timeout: 30_000 });
@@ -116,7 +96,7 @@ async function main(): Promise<void> {
       user: 'keyport-provider',
       env: { KEYPORT_PORT: String(PORT), LOG_LEVEL: 'warn' },
     });
-    await printed(provider, /listening on (http:\/\/\S+)/, 'keyport-provider');
+    await waitForOutput(provider, /listening on (http:\/\/\S+)/, 'keyport-provider');
     const providerUrl = `http://127.0.0.1:${PORT}`;
 
     const packaged: number[] = [];

@@ -26,7 +26,8 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { buildPackages } from '../build-packages.ts';
 import { CACHE_DIR, REPO_ROOT, repoPackageJson } from '../paths.ts';
-import { CleanRoot, ensureCleanRoot, type RunOptions } from './clean-root.ts';
+import { waitForOutput } from '../child-output.ts';
+import { CleanRoot, ensureCleanRoot, type RunOptions } from '../clean-root.ts';
 import { keychainUnavailable, startUserKeychain, type UserKeychain } from './user-keychain.ts';
 
 const CHROMIUM = process.env.KEYPORT_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -64,35 +65,6 @@ function field(text: string, key: string): string {
   const match = new RegExp(`^${key}=(.*)$`, 'm').exec(text);
   assert.ok(match, `no ${key}= line`);
   return match[1]!.trim();
-}
-
-function waitForOutput(
-  child: ChildProcess,
-  pattern: RegExp,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(
-      () => reject(new Error(`${what} did not print ${pattern} within ${timeoutMs} ms:\n${seen}`)),
-      timeoutMs,
-    );
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = pattern.exec(seen);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1] ?? match[0]);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited (${code}) before printing ${pattern}:\n${seen}`));
-    });
-  });
 }
 
 /** Why this machine cannot run the test, or null. */

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CACHE_DIR } from '../paths.ts';
+import { CACHE_DIR } from './paths.ts';
 
 const SUITE = 'bookworm';
 const MIRROR = process.env.KEYPORT_DEBIAN_MIRROR || 'http://deb.debian.org/debian';
