@@ -58,4 +58,23 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The mock is the provider behind faults: it builds the provider and seeds it, and
+    // reaches none of its insides (which is what keeps it from growing a second copy).
+    files: ['server-mock/**/*.ts'],
+    ignores: ['server-mock/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./server/(?!app\\.ts$|seed/)',
+              message: 'The mock uses only the provider app factory (server/app.ts) and its seed.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,314 +1,131 @@
 /**
- * MSW handlers for the whole HTTP API v1 (DESIGN §3) plus `/__mock/faults`. Each
- * handler is the provider route of the same name (server/routes/*.ts): same auth, same
- * schemas from shared/api.ts, same status codes; the work itself is in state.ts.
+ * The MSW handlers: `/__mock/faults` (the switch), and every other request through the
+ * fault layer to the real provider (`buildApp()`, answered in-process by `app.inject`).
+ * The provider does all of the API's work, so the mock cannot answer differently from it;
+ * the layer only adds what a real server will not do on demand: 500s, latency, a download
+ * cut off mid-way, a corrupted package, an expired transaction.
  */
-import type { HttpHandler } from 'msw';
-import {
-  CatalogPage,
-  CatalogQuery,
-  CreateAccountBody,
-  CreateSoftwareBody,
-  DeviceList,
-  DeviceParams,
-  DeviceResult,
-  DownloadQuery,
-  EnrolDeviceBody,
-  EventList,
-  EventsQuery,
-  Health,
-  IdempotencyHeaders,
-  Jwks,
-  LicenseRequestBody,
-  LicenseRequestResult,
-  LicenseResult,
-  LoginBody,
-  MeResult,
-  ProvisionBody,
-  ProvisionResult,
-  PurchaseBody,
-  PurchaseResult,
-  RedeemBody,
-  RefreshBody,
-  RegistrationList,
-  ReleaseCreated,
-  RenameDeviceBody,
-  SessionResult,
-  SoftwareCreated,
-  SoftwareParams,
-  SoftwareResult,
-  TransferBody,
-  TransferList,
-  TransferResult,
-  PACKAGE_TYPES,
-} from '../shared/api.ts';
-import { downloadResponse } from './downloads.ts';
-import { FaultUpdate } from './faults.ts';
-import type { MockLicenseKeys } from './license-keys.ts';
-import { mockProblem } from './problem.ts';
-import { json, noContent, routeFactory, type RouteEnv } from './routing.ts';
+import { http, type HttpHandler } from 'msw';
+import { PROBLEM_CONTENT_TYPE } from '../shared/errors.ts';
+import { ProblemError, problem, toProblemBody } from '../shared/problem.ts';
+import type { ProviderApp } from '../server/app.ts';
+import { FaultUpdate, type MockFaults } from './faults.ts';
 
-/** `idempotent-replayed: true` on a replayed purchase or transfer, as the provider sends it. */
-const replayHeader = (replayed: boolean): Record<string, string> =>
-  replayed ? { 'idempotent-replayed': 'true' } : {};
+/** Headers about one connection, not the message (the mock's own server sets its own). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
 
-export function createMockHandlers(env: RouteEnv & { keys: MockLicenseKeys }): HttpHandler[] {
-  const route = routeFactory(env);
-  const { registry, faults } = env;
+export interface HandlerEnv {
+  app: ProviderApp;
+  faults: MockFaults;
+  /** `*` for any origin, or an origin such as `http://127.0.0.1:8788`. */
+  baseUrl: string;
+  /** Runs `redeem` as if the transaction's time to live had passed (the expire fault). */
+  redeemLate<T>(redeem: () => Promise<T>): Promise<T>;
+}
+
+function problemResponse(error: ProblemError): Response {
+  const text = JSON.stringify(toProblemBody(error));
+  return new Response(text, {
+    status: error.status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': String(Buffer.byteLength(text)) },
+  });
+}
+
+/** The same request, asked of the provider in-process. */
+async function askProvider(app: ProviderApp, request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => {
+    if (!HOP_BY_HOP.has(name)) headers[name] = value;
+  });
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+  const answer = await app.inject({
+    method: request.method as 'GET',
+    url: `${url.pathname}${url.search}`,
+    headers,
+    payload: hasBody ? Buffer.from(await request.arrayBuffer()) : undefined,
+  });
+  const responseHeaders = new Headers();
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    for (const one of Array.isArray(value) ? value : [value]) responseHeaders.append(name, String(one));
+  }
+  const empty = answer.statusCode === 204 || answer.statusCode === 304 || request.method === 'HEAD';
+  return new Response(empty ? null : new Uint8Array(answer.rawPayload), {
+    status: answer.statusCode,
+    headers: responseHeaders,
+  });
+}
+
+/** A download's body: with one byte flipped (corrupt), or breaking off after `dropAfter` bytes. */
+async function tamperedDownload(
+  response: Response,
+  tamper: { corrupt: boolean; dropAfter: number | null },
+): Promise<Response> {
+  if (!response.ok || !response.body) return response;
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (tamper.corrupt && bytes.length > 0) bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+  const dropAfter = tamper.dropAfter;
+  let sent = false;
+  const body =
+    dropAfter === null
+      ? bytes
+      : new ReadableStream<Uint8Array>({
+          // First the bytes before the cut, then (on the next read, so they are not discarded
+          // with the queue) the failure: the mock's server sends those bytes and cuts the socket.
+          pull(controller) {
+            if (!sent && dropAfter > 0) {
+              sent = true;
+              controller.enqueue(bytes.slice(0, Math.min(dropAfter, bytes.length)));
+              return;
+            }
+            controller.error(new Error('the mock dropped this download (dropNextDownload)'));
+          },
+        });
+  // The headers (length, checksum) still describe the genuine package, as a broken mirror's would.
+  return new Response(body, { status: response.status, headers: response.headers });
+}
+
+export function createMockHandlers(env: HandlerEnv): HttpHandler[] {
+  const { app, faults } = env;
+  const at = (path: string) => (env.baseUrl === '*' ? `*${path}` : `${env.baseUrl}${path}`);
+
+  const throughFaults = async ({ request }: { request: Request }): Promise<Response> => {
+    const pathname = new URL(request.url).pathname;
+    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    if (faults.takeFailure(pathname))
+      return problemResponse(problem('INTERNAL', 'something went wrong on our side; try again shortly'));
+    const isDownload = request.method === 'GET' && pathname.startsWith('/v1/downloads/');
+    const isRedeem = request.method === 'POST' && pathname === '/v1/licenses/redeem';
+    const response =
+      isRedeem && faults.expiringTransactions
+        ? await env.redeemLate(() => askProvider(app, request))
+        : await askProvider(app, request);
+    if (!isDownload) return response;
+    const dropAfter = response.ok ? faults.takeDrop() : null;
+    if (!faults.corrupting && dropAfter === null) return response;
+    return tamperedDownload(response, { corrupt: faults.corrupting, dropAfter });
+  };
 
   return [
-    // ── health ─────────────────────────────────────────────────────────────────
-    route({ method: 'get', path: '/healthz', auth: 'none', handle: () => json(Health, { status: 'ok' }) }),
-    route({
-      method: 'get',
-      path: '/readyz',
-      auth: 'none',
-      handle: () => json(Health, { status: 'ready', database: 'memory' }),
+    // The mock's own controls: never delayed or failed themselves.
+    http.get(at('/__mock/faults'), () => Response.json(faults.snapshot())),
+    http.put(at('/__mock/faults'), async ({ request }) => {
+      const parsed = FaultUpdate.safeParse(await request.json().catch(() => undefined));
+      if (!parsed.success) {
+        // Field paths as the provider names them (`body.latencyMs`).
+        const errors = parsed.error.issues.map((issue) => ({
+          path: ['body', ...issue.path.map(String)].join('.'),
+          message: issue.message,
+        }));
+        return problemResponse(new ProblemError('VALIDATION', 'that is not a fault update', {}, errors));
+      }
+      return Response.json(faults.apply(parsed.data));
     }),
-
-    // ── accounts and sessions ──────────────────────────────────────────────────
-    route({
-      method: 'post',
-      path: '/v1/accounts',
-      auth: 'none',
-      body: CreateAccountBody,
-      handle: ({ body }) => json(SessionResult, registry.createAccount(body), 201),
+    http.delete(at('/__mock/faults'), () => {
+      faults.reset();
+      return Response.json(faults.snapshot());
     }),
-    route({
-      method: 'post',
-      path: '/v1/sessions',
-      auth: 'none',
-      body: LoginBody,
-      handle: ({ body }) => json(SessionResult, registry.signIn(body.email, body.password), 201),
-    }),
-    route({
-      method: 'delete',
-      path: '/v1/sessions/current',
-      auth: 'user',
-      handle: ({ session }) => {
-        registry.signOut(session.sessionHash);
-        return noContent();
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/v1/me',
-      auth: 'user',
-      handle: ({ session }) => json(MeResult, { user: session.user }),
-    }),
-
-    // ── devices ────────────────────────────────────────────────────────────────
-    route({
-      method: 'post',
-      path: '/v1/devices',
-      auth: 'user',
-      body: EnrolDeviceBody,
-      handle: ({ session, body }) => {
-        const { status, device } = registry.enrolDevice(session.user.userId, body);
-        return json(DeviceResult, { device }, status);
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/v1/devices',
-      auth: 'user',
-      handle: ({ session }) => json(DeviceList, { devices: registry.listDevices(session.user.userId) }),
-    }),
-    route({
-      method: 'patch',
-      path: '/v1/devices/:deviceId',
-      auth: 'user',
-      params: DeviceParams,
-      body: RenameDeviceBody,
-      handle: ({ session, params, body }) =>
-        json(DeviceResult, {
-          device: registry.renameDevice(session.user.userId, params.deviceId, body.name),
-        }),
-    }),
-    route({
-      method: 'delete',
-      path: '/v1/devices/:deviceId',
-      auth: 'user',
-      params: DeviceParams,
-      handle: ({ session, params }) => {
-        registry.retireDevice(session.user.userId, params.deviceId);
-        return noContent();
-      },
-    }),
-
-    // ── catalog ────────────────────────────────────────────────────────────────
-    route({
-      method: 'get',
-      path: '/v1/catalog',
-      auth: 'none',
-      query: CatalogQuery,
-      handle: ({ query }) => json(CatalogPage, registry.catalogPage(query)),
-    }),
-    route({
-      method: 'get',
-      path: '/v1/catalog/:softwareId',
-      auth: 'none',
-      params: SoftwareParams,
-      handle: ({ params }) => json(SoftwareResult, { software: registry.softwareDetail(params.softwareId) }),
-    }),
-
-    // ── purchases and registrations ────────────────────────────────────────────
-    route({
-      method: 'post',
-      path: '/v1/purchases',
-      auth: 'user',
-      body: PurchaseBody,
-      headers: IdempotencyHeaders,
-      handle: ({ session, body, headers }) => {
-        const result = registry.purchase(session.user.userId, body, headers['idempotency-key']);
-        return json(PurchaseResult, result.body, result.status, replayHeader(result.replayed));
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/v1/registrations',
-      auth: 'user',
-      handle: ({ session }) =>
-        json(RegistrationList, { registrations: registry.registrations(session.user.userId) }),
-    }),
-
-    // ── downloads ──────────────────────────────────────────────────────────────
-    route({
-      method: 'get',
-      path: '/v1/downloads/:softwareId',
-      auth: 'user',
-      params: SoftwareParams,
-      query: DownloadQuery,
-      handle: ({ session, params, query, request }) => {
-        const release = registry.downloadable(session.user.userId, params.softwareId, query.deviceId);
-        return downloadResponse(params.softwareId, release, request, faults);
-      },
-    }),
-
-    // ── licenses ───────────────────────────────────────────────────────────────
-    route({
-      method: 'get',
-      path: '/v1/licenses/jwks',
-      auth: 'none',
-      handle: () => json(Jwks, env.keys.jwks, 200, { 'cache-control': 'public, max-age=300' }),
-    }),
-    route({
-      method: 'post',
-      path: '/v1/licenses/requests',
-      auth: 'user',
-      body: LicenseRequestBody,
-      handle: ({ session, body }) =>
-        json(LicenseRequestResult, registry.requestLicense(session.user.userId, body), 201),
-    }),
-    route({
-      method: 'post',
-      path: '/v1/licenses/redeem',
-      auth: 'user',
-      body: RedeemBody,
-      handle: async ({ session, body }) =>
-        json(LicenseResult, await registry.redeem(session.user.userId, body, faults.expiringTransactions)),
-    }),
-    route({
-      method: 'post',
-      path: '/v1/licenses/refresh',
-      auth: 'user',
-      body: RefreshBody,
-      handle: async ({ session, body }) =>
-        json(LicenseResult, await registry.refresh(session.user.userId, body)),
-    }),
-
-    // ── transfers ──────────────────────────────────────────────────────────────
-    route({
-      method: 'post',
-      path: '/v1/transfers',
-      auth: 'user',
-      body: TransferBody,
-      headers: IdempotencyHeaders,
-      handle: ({ session, body, headers }) => {
-        const result = registry.transfer(session.user.userId, body, headers['idempotency-key']);
-        return json(TransferResult, result.body, result.status, replayHeader(result.replayed));
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/v1/transfers',
-      auth: 'user',
-      handle: ({ session }) => json(TransferList, { transfers: registry.transfers(session.user.userId) }),
-    }),
-
-    // ── admin ──────────────────────────────────────────────────────────────────
-    route({
-      method: 'post',
-      path: '/v1/admin/provision',
-      auth: 'admin',
-      packageBodies: true,
-      body: ProvisionBody,
-      handle: ({ body }) => json(ProvisionResult, registry.provision(body), 201),
-    }),
-    route({
-      method: 'post',
-      path: '/v1/admin/software',
-      auth: 'admin',
-      packageBodies: true,
-      body: CreateSoftwareBody,
-      handle: ({ body }) => json(SoftwareCreated, { software: registry.createSoftware(body) }, 201),
-    }),
-    route({
-      method: 'post',
-      path: '/v1/admin/software/:softwareId/releases',
-      auth: 'admin',
-      packageBodies: true,
-      params: SoftwareParams,
-      handle: async ({ params, request, rawBody }) => {
-        // JSON and text bodies parse fine but are not packages: the provider's 415.
-        const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-        if (!PACKAGE_TYPES.includes(type)) {
-          throw mockProblem(
-            'UNSUPPORTED_MEDIA_TYPE',
-            'send the .tar.gz as the body, with content-type application/gzip',
-          );
-        }
-        const archive = Buffer.isBuffer(rawBody) ? rawBody : Buffer.alloc(0);
-        return json(
-          ReleaseCreated,
-          { release: await registry.publishRelease(params.softwareId, archive) },
-          201,
-        );
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/v1/admin/events',
-      auth: 'admin',
-      query: EventsQuery,
-      handle: ({ query }) => json(EventList, registry.events(query.after, query.limit)),
-    }),
-
-    // ── the mock's own controls (not part of the API) ───────────────────────────
-    route({
-      method: 'get',
-      path: '/__mock/faults',
-      auth: 'none',
-      control: true,
-      handle: () => Response.json(faults.snapshot()),
-    }),
-    route({
-      method: 'put',
-      path: '/__mock/faults',
-      auth: 'none',
-      control: true,
-      body: FaultUpdate,
-      handle: ({ body }) => Response.json(faults.apply(body)),
-    }),
-    route({
-      method: 'delete',
-      path: '/__mock/faults',
-      auth: 'none',
-      control: true,
-      handle: () => {
-        faults.reset();
-        return Response.json(faults.snapshot());
-      },
-    }),
+    http.all(at('/*'), throughFaults),
   ];
 }

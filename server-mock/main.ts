@@ -1,10 +1,10 @@
 /**
  * `npm run mock-server -- --port 8788 --host 127.0.0.1 --seed-demo`
- * Starts the MSW mock provider over HTTP for UI work: prints its URL, the admin token,
+ * Starts the mock provider (the real one on a throwaway SQLite, behind MSW's switchable
+ * faults) over HTTP for UI work: prints its URL, the admin token,
  * the demo login and where to switch faults (`GET/PUT/DELETE /__mock/faults`).
  */
 import { readCommandLine } from '../shared/command-line.ts';
-import { DEFAULT_MOCK_SETTINGS } from './records.ts';
 import { startMockServer } from './server.ts';
 
 const USAGE = `Usage: npm run mock-server -- [options]
@@ -37,19 +37,14 @@ async function main(): Promise<void> {
     host: values.host,
     adminToken: values['admin-token'],
     settings: {
-      deviceLimit: wholeNumber(
-        '--device-limit',
-        values['device-limit'],
-        DEFAULT_MOCK_SETTINGS.deviceLimit,
-        1,
-      ),
+      deviceLimit: wholeNumber('--device-limit', values['device-limit'], 5, 1),
     },
   });
   const { mock, url } = running;
   mock.faults.setLatency(wholeNumber('--latency', values.latency, 0, 0));
   const demo = values['seed-demo'] ? await mock.seedDemo() : undefined;
 
-  console.log(`\nKeyport MOCK provider (MSW, in memory) listening on ${url}`);
+  console.log(`\nKeyport MOCK provider (the real provider behind MSW faults) listening on ${url}`);
   console.log(`  admin token:  ${mock.adminToken}`);
   console.log(`  faults:       ${url}/__mock/faults`);
   if (demo) {

@@ -1,7 +1,8 @@
 /**
- * What the mock offers beyond answering like the provider: license keys that really
- * verify against its JWKS, `mock.publish` for tests, real `.tar.gz` packages, and the
- * demo seed whose programs run and check the mock's licenses themselves.
+ * The mock is the provider behind faults: with no fault switched on it answers as the
+ * provider does (one scripted walk through the API against both); its clock moves the
+ * provider's time; `mock.publish` makes real `.tar.gz` packages; the demo seed's programs
+ * run and check the mock's licenses themselves.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +14,8 @@ import { list } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedDeviceId } from '../shared/device-id.ts';
 import { LICENSE_TYPE, LicenseInvalidError, verifyLicense } from '../shared/license.ts';
-import { MockProblem } from './problem.ts';
+import { startProvider, type TestProvider } from '../server/test/harness.ts';
+import { minimalPackage } from './mock.ts';
 import { startMockServer, type RunningMockServer } from './server.ts';
 import { buyer, call, randomDeviceId } from './test-support.ts';
 
@@ -53,7 +55,6 @@ describe('license keys', () => {
     });
     expect(redeemed.status).toBe(200);
     const jwks = (await call(server.url, 'GET', '/v1/licenses/jwks')).body;
-    expect(jwks).toEqual(server.mock.jwks());
     const claims = await verifyLicense(redeemed.body.licenseKey, jwks, {
       softwareId: 'licensed-app',
       deviceId,
@@ -85,25 +86,6 @@ describe('license keys', () => {
     server.mock.clock.advance(3600_000);
     const after = (await refresh()).body.claims;
     expect(after.iat - before.iat).toBeGreaterThanOrEqual(3600);
-  });
-
-  it('keep verifying after a key rotation, and new ones carry the new kid', async () => {
-    const { token, deviceId } = await buyer(server.url, 'licensed-app');
-    const refresh = async () =>
-      (
-        await call(server.url, 'POST', '/v1/licenses/refresh', {
-          token,
-          body: { softwareId: 'licensed-app', deviceId },
-        })
-      ).body.licenseKey as string;
-    const old = await refresh();
-    const kid = await server.mock.keys.rotate();
-    const fresh = await refresh();
-    const jwks = (await call(server.url, 'GET', '/v1/licenses/jwks')).body;
-    expect(jwks.keys).toHaveLength(2);
-    await verifyLicense(old, jwks);
-    await verifyLicense(fresh, jwks);
-    expect(decodeProtectedHeader(fresh).kid).toBe(kid);
   });
 });
 
@@ -139,13 +121,13 @@ describe('mock.publish', () => {
     expect(download.headers.get('x-checksum-sha256')).toBe(second.release.sha256);
   });
 
-  it('refuses what the provider refuses, with the same problem', async () => {
-    const refusal = server.mock.publish({ softwareId: 'broken', archive: Buffer.from('not a package') });
-    await expect(refusal).rejects.toBeInstanceOf(MockProblem);
-    await expect(refusal).rejects.toMatchObject({ code: 'VALIDATION' });
-    await expect(server.mock.publish({ softwareId: 'paint-pro', version: '1.0.0' })).rejects.toMatchObject({
-      code: 'ALREADY_EXISTS',
-    });
+  it('refuses what the provider refuses, naming its problem', async () => {
+    await expect(
+      server.mock.publish({ softwareId: 'broken', archive: Buffer.from('not a package') }),
+    ).rejects.toThrow(/"code":"VALIDATION"/);
+    await expect(server.mock.publish({ softwareId: 'paint-pro', version: '1.0.0' })).rejects.toThrow(
+      /"code":"ALREADY_EXISTS"/,
+    );
   });
 
   it('publishes through the admin API too (admin bearer token)', async () => {
@@ -241,5 +223,125 @@ describe('seedDemo', () => {
       env: { ...process.env, KEYPORT_LICENSE: `${licenseKey.slice(0, -4)}AAAA` },
     }).catch((error: { code: number; stderr: string }) => error);
     expect(refused).toMatchObject({ code: 3 });
+  });
+});
+
+describe('with no fault switched on', () => {
+  let provider: TestProvider;
+  let server: RunningMockServer;
+  beforeAll(async () => {
+    [provider, server] = await Promise.all([
+      startProvider({ settings: { rateLimits: { enabled: false } } }),
+      startMockServer(),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([provider.close(), server.close()]);
+  });
+
+  /** What a response looks like, values aside: status, type, problem code, the body's shape. */
+  function outline(result: { status: number; headers: Headers; body: unknown }) {
+    const shape = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.length ? [shape(value[0])] : [];
+      if (value && typeof value === 'object' && !Buffer.isBuffer(value))
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shape(v)]));
+      return Buffer.isBuffer(value) ? 'bytes' : typeof value;
+    };
+    const body = result.body as { code?: string } | undefined;
+    return {
+      status: result.status,
+      type: result.headers.get('content-type'),
+      code: body && typeof body === 'object' && 'code' in body ? body.code : undefined,
+      replayed: result.headers.get('idempotent-replayed'),
+      shape: shape(result.body),
+    };
+  }
+
+  /** One walk through the API: sign up, enrol, publish, buy, download, license, move, retire. */
+  async function walk(url: string, adminToken: string, archive: Buffer) {
+    const seen: Array<ReturnType<typeof outline>> = [];
+    const step = async (...args: Parameters<typeof call>) => {
+      const result = await call(...args);
+      seen.push(outline(result));
+      return result;
+    };
+    const [desk, laptop] = [randomDeviceId(), randomDeviceId()];
+    await step(url, 'GET', '/healthz');
+    const account = await step(url, 'POST', '/v1/accounts', {
+      body: { email: 'same@walk.test', password: 'a long password', displayName: 'Walker' },
+    });
+    const token = account.body.token as string;
+    await step(url, 'POST', '/v1/accounts', {
+      body: { email: 'not an email', password: 'x', displayName: '' },
+    });
+    await step(url, 'GET', '/v1/me');
+    for (const deviceId of [desk, laptop])
+      await step(url, 'POST', '/v1/devices', {
+        token,
+        body: { deviceId, name: 'Desk PC', platform: 'linux' },
+      });
+    await step(url, 'POST', '/v1/admin/software', {
+      token: adminToken,
+      body: { softwareId: 'walk-app', name: 'Walk', summary: 'walks', priceCents: 100, currency: 'USD' },
+    });
+    const published = await fetch(`${url}/v1/admin/software/walk-app/releases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/gzip' },
+      body: archive,
+    });
+    seen.push({
+      ...outline({ status: published.status, headers: published.headers, body: await published.json() }),
+    });
+    await step(url, 'GET', '/v1/catalog');
+    const buy = {
+      token,
+      body: { softwareId: 'walk-app', deviceId: desk },
+      headers: { 'idempotency-key': 'walk-purchase-1' },
+    };
+    await step(url, 'POST', '/v1/purchases', buy);
+    await step(url, 'POST', '/v1/purchases', buy);
+    await step(url, 'POST', '/v1/purchases', { token, body: { softwareId: 'no-such-app', deviceId: desk } });
+    const download = await step(url, 'GET', `/v1/downloads/walk-app?deviceId=${desk}`, { token });
+    seen.push({ ...outline(download), shape: download.headers.get('x-checksum-sha256') });
+    const requested = await step(url, 'POST', '/v1/licenses/requests', {
+      token,
+      body: { softwareId: 'walk-app', deviceId: desk },
+    });
+    const redeem = { token, body: { transactionId: requested.body.transactionId, deviceId: desk } };
+    await step(url, 'POST', '/v1/licenses/redeem', redeem);
+    await step(url, 'POST', '/v1/licenses/redeem', redeem);
+    await step(url, 'POST', '/v1/transfers', {
+      token,
+      body: { softwareId: 'walk-app', sourceDeviceId: desk, destinationDeviceId: laptop },
+    });
+    await step(url, 'POST', '/v1/licenses/refresh', {
+      token,
+      body: { softwareId: 'walk-app', deviceId: desk },
+    });
+    await step(url, 'GET', '/v1/registrations', { token });
+    await step(url, 'DELETE', `/v1/devices/${desk}`, { token });
+    await step(url, 'GET', '/v1/no-such-route');
+    return seen;
+  }
+
+  it('answers a walk through the API exactly as the provider does', async () => {
+    const archive = await minimalPackage('1.0.0');
+    const [fromProvider, fromMock] = await Promise.all([
+      walk(provider.url, provider.adminToken, archive),
+      walk(server.url, server.adminToken, archive),
+    ]);
+    expect(fromMock).toEqual(fromProvider);
+    // The walk met the cases it is for: errors as problems, a replay, a refused refresh.
+    const codes = fromProvider.map((entry) => entry.code).filter(Boolean);
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        'VALIDATION',
+        'UNAUTHENTICATED',
+        'NOT_FOUND',
+        'TRANSACTION_USED',
+        'LICENSE_REVOKED',
+      ]),
+    );
+    expect(fromProvider.some((entry) => entry.replayed === 'true')).toBe(true);
   });
 });

@@ -1,18 +1,21 @@
 /**
- * The mock provider: registry, license keys, faults, clock and the MSW handlers over
- * them, plus helpers for tests (`publish`, `seedDemo`). Use `mock.handlers` with MSW's
- * `setupServer`, or `startMockServer` (server.ts) for a real HTTP server.
+ * The mock provider: the real provider (`buildApp()` on a throwaway SQLite folder, with
+ * the mock's own clock) behind a layer of switchable faults, as MSW handlers. Use
+ * `mock.handlers` with MSW's `setupServer`, or `startMockServer` (server.ts) for a real
+ * HTTP server. `close()` stops the provider and removes its folder.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { HttpHandler } from 'msw';
-import { CreateSoftwareBody, type Release } from '../shared/api.ts';
+import type { Release } from '../shared/api.ts';
 import { simulatedDeviceId } from '../shared/device-id.ts';
+import { buildApp, type ProviderApp, type SettingsOverrides } from '../server/app.ts';
+import { DEMO_ACCOUNT, DEMO_CATALOG, DEMO_SECOND_DEVICE, seedDemo } from '../server/seed/demo.ts';
 import { packFiles } from '../server/seed/package-builder.ts';
 import { MockFaults } from './faults.ts';
 import { createMockHandlers } from './handlers.ts';
-import { MockLicenseKeys, type PublicJwks } from './license-keys.ts';
-import { sha256Hex } from './packages.ts';
-import { DEFAULT_MOCK_SETTINGS, MockRegistry, type MockSettings } from './state.ts';
 
 export interface MockClock {
   now(): Date;
@@ -23,7 +26,8 @@ export interface MockClock {
 export interface KeyportMockOptions {
   /** Admin bearer token; defaults to KEYPORT_ADMIN_TOKEN, else a random one. */
   adminToken?: string;
-  settings?: Partial<MockSettings>;
+  /** The provider's settings (device limit, lease, TTLs …); rate limits are always off. */
+  settings?: Omit<SettingsOverrides, 'rateLimits'>;
   /** Base clock (default: the system clock); `mock.clock.advance` moves on from it. */
   now?: () => Date;
   /**
@@ -65,18 +69,16 @@ export interface DemoSeed {
 
 export interface KeyportMock {
   readonly adminToken: string;
-  readonly settings: MockSettings;
-  readonly registry: MockRegistry;
   readonly faults: MockFaults;
-  readonly keys: MockLicenseKeys;
   readonly clock: MockClock;
   readonly handlers: HttpHandler[];
-  /** The public keys that verify this mock's license keys (what /v1/licenses/jwks serves). */
-  jwks(): PublicJwks;
+  /** The provider behind the faults (for a test that needs to look inside). */
+  readonly app: ProviderApp;
   /** Create the software if it is new and publish a release of it (a real .tar.gz). */
   publish(options: PublishOptions): Promise<PublishedRelease>;
-  /** The demo account, its second device and the demo programs, bundling this mock's JWKS. */
+  /** The demo account, its second device and the demo programs, as `--seed-demo` makes them. */
   seedDemo(): Promise<DemoSeed>;
+  close(): Promise<void>;
 }
 
 /** A minimal valid package: keyport.json naming main.mjs, and main.mjs. */
@@ -96,87 +98,93 @@ export async function createKeyportMock(options: KeyportMockOptions = {}): Promi
   const adminToken =
     options.adminToken ??
     (process.env.KEYPORT_ADMIN_TOKEN || `kpa_mock_${randomBytes(24).toString('base64url')}`);
-  const settings: MockSettings = { ...DEFAULT_MOCK_SETTINGS, ...options.settings };
   const base = options.now ?? (() => new Date());
   let offsetMs = 0;
+  // Set while a redeem runs under the expire fault: the provider sees that moment as late.
+  let lateMs = 0;
   const clock: MockClock = {
     now: () => new Date(base().getTime() + offsetMs),
     advance: (ms) => {
       offsetMs += ms;
     },
   };
-  const keys = await MockLicenseKeys.generate();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'keyport-mock-'));
+  const app = await buildApp({
+    dataDir,
+    adminToken,
+    logger: false,
+    now: () => new Date(clock.now().getTime() + lateMs),
+    // Tests make many accounts from one address; the limits are the provider's own tests' business.
+    settings: { ...options.settings, rateLimits: { enabled: false } },
+  });
   const faults = new MockFaults();
-  const registry = new MockRegistry(settings, keys, clock.now);
   const handlers = createMockHandlers({
-    registry,
+    app,
     faults,
-    keys,
-    adminTokenHash: sha256Hex(adminToken),
     baseUrl: (options.baseUrl ?? '*').replace(/\/+$/, ''),
+    async redeemLate(redeem) {
+      lateMs = (app.keyport.settings.transactionTtlSeconds + 1) * 1000;
+      try {
+        return await redeem();
+      } finally {
+        lateMs = 0;
+      }
+    },
   });
 
+  const admin = (method: 'POST', url: string, payload: unknown, contentType = 'application/json') =>
+    app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': contentType },
+      payload: payload as Buffer,
+    });
+
   async function publish(input: PublishOptions): Promise<PublishedRelease> {
-    if (!registry.hasSoftware(input.softwareId)) {
-      registry.createSoftware(
-        CreateSoftwareBody.parse({
-          softwareId: input.softwareId,
-          name: input.name ?? input.softwareId,
-          summary: input.summary ?? `Summary of ${input.softwareId}`,
-          priceCents: input.priceCents ?? 999,
-          currency: input.currency ?? 'USD',
-        }),
-      );
-    }
+    const created = await admin('POST', '/v1/admin/software', {
+      softwareId: input.softwareId,
+      name: input.name ?? input.softwareId,
+      summary: input.summary ?? `Summary of ${input.softwareId}`,
+      priceCents: input.priceCents ?? 999,
+      currency: input.currency ?? 'USD',
+    });
+    if (created.statusCode !== 201 && created.json().code !== 'ALREADY_EXISTS')
+      throw new Error(`the mock could not create ${input.softwareId}: ${created.body}`);
     const archive = input.archive ?? (await minimalPackage(input.version, input.files, input.name));
-    const release = await registry.publishRelease(input.softwareId, archive);
-    return { softwareId: input.softwareId, release, archive };
+    const published = await admin(
+      'POST',
+      `/v1/admin/software/${encodeURIComponent(input.softwareId)}/releases`,
+      archive,
+      'application/gzip',
+    );
+    if (published.statusCode !== 201)
+      throw new Error(`the mock could not publish ${input.softwareId}: ${published.body}`);
+    return { softwareId: input.softwareId, release: published.json().release as Release, archive };
   }
 
-  async function seedDemo(): Promise<DemoSeed> {
-    // Loaded only here: the demo constants live beside the provider's seeding code.
-    const { DEMO_ACCOUNT, DEMO_CATALOG, DEMO_SECOND_DEVICE, demoProgramSource } =
-      await import('../server/seed/demo.ts');
-    const { buildProgramPackage } = await import('../server/seed/package-builder.ts');
-    const secondDeviceId = simulatedDeviceId(DEMO_SECOND_DEVICE.simulate);
-    registry.provision({
-      ...DEMO_ACCOUNT,
-      devices: [
-        { deviceId: secondDeviceId, name: DEMO_SECOND_DEVICE.name, platform: DEMO_SECOND_DEVICE.platform },
-      ],
-    });
-    for (const program of DEMO_CATALOG) {
-      if (registry.newestRelease(program.softwareId)?.version === program.version) continue;
-      const archive = await buildProgramPackage({
-        softwareId: program.softwareId,
-        name: program.name,
-        version: program.version,
-        source: demoProgramSource(program.softwareId),
-        // The programs verify their license offline against the JWKS they ship with: the mock's.
-        jwks: keys.jwks,
-      });
-      await publish({ ...program, currency: 'USD', archive });
-    }
+  async function seed(): Promise<DemoSeed> {
+    await seedDemo(app.keyport);
     return {
       email: DEMO_ACCOUNT.email,
       password: DEMO_ACCOUNT.password,
-      secondDeviceId,
+      secondDeviceId: simulatedDeviceId(DEMO_SECOND_DEVICE.simulate),
       softwareIds: DEMO_CATALOG.map((program) => program.softwareId),
     };
   }
 
   const mock: KeyportMock = {
     adminToken,
-    settings,
-    registry,
     faults,
-    keys,
     clock,
     handlers,
-    jwks: () => keys.jwks,
+    app,
     publish,
-    seedDemo,
+    seedDemo: seed,
+    async close() {
+      await app.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
   };
-  if (options.seedDemo) await seedDemo();
+  if (options.seedDemo) await seed();
   return mock;
 }

@@ -8,15 +8,24 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getResponse } from 'msw';
+import { PROBLEM_CONTENT_TYPE } from '../shared/errors.ts';
+import { problem, toProblemBody } from '../shared/problem.ts';
 import { createKeyportMock, type KeyportMock, type KeyportMockOptions } from './mock.ts';
-import { mockProblem, problemResponse, routeNotFound } from './problem.ts';
+
+function internalProblem(): Response {
+  const body = toProblemBody(problem('INTERNAL', 'something went wrong on our side; try again shortly'));
+  return new Response(JSON.stringify(body), {
+    status: 500,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE },
+  });
+}
 
 export interface MockServerOptions extends KeyportMockOptions {
   /** Port to listen on (default 0: any free port). */
   port?: number;
   /** Address to bind (default 127.0.0.1). */
   host?: string;
-  /** Serve this mock instead of creating one (the other mock options are then ignored). */
+  /** Serve this mock instead of creating one (the other mock options are then ignored; the caller closes it). */
   mock?: KeyportMock;
 }
 
@@ -75,18 +84,23 @@ function toFetchRequest(req: IncomingMessage, origin: string): Request {
   return new Request(new URL(req.url ?? '/', origin), init);
 }
 
-async function respond(req: IncomingMessage, res: ServerResponse, mock: KeyportMock, origin: string) {
-  const pathname = (req.url ?? '/').split('?')[0]!;
+async function respond(
+  req: IncomingMessage,
+  res: ServerResponse,
+  mock: KeyportMock,
+  origin: string,
+  closing: () => boolean,
+) {
   let response: Response | undefined;
   try {
     response = await getResponse(mock.handlers, toFetchRequest(req, origin));
   } catch (error) {
-    console.error('keyport mock:', error);
-    response = problemResponse(
-      mockProblem('INTERNAL', 'something went wrong on our side; try again shortly'),
-    );
+    // A request still in flight while the mock shuts down is not worth a stack trace.
+    if (!closing()) console.error('keyport mock:', error);
+    response = internalProblem();
   }
-  response ??= routeNotFound(req.method ?? 'GET', pathname);
+  // Every path reaches the provider, which answers unknown ones itself.
+  response ??= internalProblem();
 
   res.statusCode = response.status;
   response.headers.forEach((value, name) => res.setHeader(name, value));
@@ -117,6 +131,8 @@ async function respond(req: IncomingMessage, res: ServerResponse, mock: KeyportM
 }
 
 export async function startMockServer(options: MockServerOptions = {}): Promise<RunningMockServer> {
+  const owned = options.mock === undefined;
+  let closing = false;
   const mock = options.mock ?? (await createKeyportMock(options));
   const host = options.host ?? '127.0.0.1';
   let origin = '';
@@ -128,7 +144,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       req.removeAllListeners('data');
       req.resume();
     });
-    respond(req, res, mock, origin).catch((error: unknown) => {
+    respond(req, res, mock, origin, () => closing).catch((error: unknown) => {
       console.error('keyport mock: response failed', error);
       res.destroy();
     });
@@ -141,10 +157,13 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     url: origin,
     adminToken: mock.adminToken,
     mock,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    async close() {
+      closing = true;
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      if (owned) await mock.close();
+    },
   };
 }

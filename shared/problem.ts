@@ -1,7 +1,7 @@
 /**
  * RFC 9457 problem details as the provider writes them: `{type, title, status, code,
- * detail?, errors?}`. Shared by the provider (server/lib/problem.ts) and its MSW stand-in
- * (server-mock/), so the two cannot drift apart in how a problem looks.
+ * detail?, errors?}`. Shared by the provider (server/lib/problem.ts) and the mock's fault
+ * layer (server-mock/), whose forced 500s look like the provider's own.
  */
 import type { Problem } from './api.ts';
 import { ERROR_CODES, problemType, type ErrorCode } from './errors.ts';

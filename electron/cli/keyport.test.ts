@@ -59,7 +59,7 @@ async function ok(device: 'a' | 'b', ...args: string[]): Promise<string> {
 
 describe('the keyport CLI with two simulated devices', () => {
   beforeAll(async () => {
-    backend = await startBackend('provider');
+    backend = await startBackend();
     await backend.publishProgram('cli-hello', { priceCents: 299, name: 'CLI Hello' });
     root = await mkdtemp(path.join(tmpdir(), `kp-cli-${randomBytes(3).toString('hex')}-`));
     const fresh = backend.newAccount();

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientEvent, InstallProgress } from '../../shared/client-api.ts';
 import { createKeyportClient, type ClientDependencies, type KeyportClient } from './client.ts';
-import { BACKENDS, startBackend, type Backend } from './test-support/backends.ts';
+import { startBackend, type Backend } from './test-support/backends.ts';
 import { clientErrorOf } from './test-support/client-errors.ts';
 import { testSecretStore } from './test-support/keychain.ts';
 
@@ -21,12 +21,12 @@ interface TestDevice {
   events: ClientEvent[];
 }
 
-describe.each(BACKENDS)('the client core against the %s', (kind) => {
+describe('the client core against the provider', () => {
   let backend: Backend;
   const devices: TestDevice[] = [];
 
   beforeAll(async () => {
-    backend = await startBackend(kind);
+    backend = await startBackend();
     await backend.publishProgram('hello-free', { priceCents: 0, name: 'Hello Free' });
     await backend.publishProgram('hello-paid', { priceCents: 499, name: 'Hello Paid' });
   });

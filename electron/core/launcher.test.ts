@@ -59,7 +59,7 @@ const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('
 
 describe('launching an installed program (S51–S54)', () => {
   beforeAll(async () => {
-    backend = await startBackend('provider');
+    backend = await startBackend();
     await backend.publishProgram(SOFTWARE, { priceCents: 0, name: 'Hello Launch' });
     profileDir = await mkdtemp(path.join(tmpdir(), 'keyport-launch-'));
     secrets = await testSecretStore(profileDir);

@@ -1,7 +1,7 @@
 /**
- * The two providers the core's tests run against: the real one (Fastify + SQLite,
- * in-process, over real HTTP) and the MSW mock (over real HTTP too). The same suite runs
- * on both, so a difference in behaviour between them fails a test (contract parity).
+ * The provider the core's tests run against: the real one (Fastify + SQLite, in-process,
+ * over real HTTP), with a way to publish real, runnable programs. (The MSW mock is that
+ * same provider behind switchable faults; the fault tests use it directly.)
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +12,6 @@ import { startProvider } from '../../../server/test/harness.ts';
 import { publishBuiltProgram } from './publish-program.ts';
 
 export interface Backend {
-  kind: 'provider' | 'mock';
   url: string;
   /** Publish a real, runnable demo program (it verifies its own license and prints the licensee). */
   publishProgram(softwareId: string, options?: { priceCents?: number; name?: string }): Promise<void>;
@@ -71,26 +70,12 @@ function newAccount() {
   };
 }
 
-export async function startBackend(kind: Backend['kind']): Promise<Backend> {
-  if (kind === 'provider') {
-    const provider = await startProvider();
-    return {
-      kind,
-      url: provider.url,
-      publishProgram: (id, options = {}) => adminPublish(provider.url, provider.adminToken, id, options),
-      newAccount,
-      close: () => provider.close(),
-    };
-  }
-  const { startMockServer } = await import('../../../server-mock/server.ts');
-  const mock = await startMockServer();
+export async function startBackend(): Promise<Backend> {
+  const provider = await startProvider();
   return {
-    kind,
-    url: mock.url,
-    publishProgram: (id, options = {}) => adminPublish(mock.url, mock.adminToken, id, options),
+    url: provider.url,
+    publishProgram: (id, options = {}) => adminPublish(provider.url, provider.adminToken, id, options),
     newAccount,
-    close: () => mock.close(),
+    close: () => provider.close(),
   };
 }
-
-export const BACKENDS: Backend['kind'][] = ['provider', 'mock'];
