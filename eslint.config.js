@@ -40,7 +40,7 @@ export default tseslint.config(
     // tooling or the developer-only runners: the packages carry no Vite, electron-vite or
     // electron-builder, and `npm start`'s orchestration is not part of the app.
     files: ['electron/**/*.ts', 'server/**/*.ts', 'shared/**/*.ts'],
-    ignores: ['electron/launch/**', '**/*.test.ts', '**/test-support/**', 'server/test/**'],
+    ignores: ['**/*.test.ts', '**/test-support/**', 'server/test/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -50,7 +50,7 @@ export default tseslint.config(
           ),
           patterns: [
             {
-              group: ['**/launch/*', '**/packaging/*'],
+              group: ['**/dev/*', '**/packaging/*'],
               message: 'Developer-only code (npm start, packaging) is not part of the app.',
             },
           ],

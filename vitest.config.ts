@@ -7,6 +7,7 @@ export default defineConfig({
       'shared/**/*.test.ts',
       'electron/**/*.test.ts',
       'server-mock/**/*.test.ts',
+      'dev/**/*.test.ts',
       'renderer/**/*.test.{ts,tsx}',
     ],
     // Provider tests start real HTTP servers and hash passwords with scrypt; keep them

@@ -7,7 +7,7 @@
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import { buildRenderer } from '../electron/launch/renderer-build.ts';
+import { buildRenderer } from '../dev/renderer-build.ts';
 import { DEMO_CATALOG, demoProgramSource } from '../server/seed/demo.ts';
 import { bundleProgram, programBanner } from '../server/seed/package-builder.ts';
 import { REPO_ROOT } from './paths.ts';

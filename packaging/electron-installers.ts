@@ -14,7 +14,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { findElectronBinary } from '../electron/launch/electron-binary.ts';
+import { findElectronBinary } from '../dev/electron-binary.ts';
 import { makeIcons } from './icons.ts';
 import { REPO_ROOT, step } from './paths.ts';
 

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildRenderer } from '../../electron/launch/renderer-build.ts';
+import { buildRenderer } from '../../dev/renderer-build.ts';
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const outDir = await mkdtemp(path.join(tmpdir(), 'keyport-e2e-renderer-'));

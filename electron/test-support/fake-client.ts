@@ -12,7 +12,7 @@ import {
   type LibraryItem,
 } from '../../shared/client-api.ts';
 import { ClientError } from '../../shared/client-errors.ts';
-import type { ShellClient } from '../shell-client.ts';
+import type { ShellClient } from '../bridge/recovering-client.ts';
 
 export const FAKE_DEVICE_ID = 'a1b2c3d4e5f6'.padEnd(64, '0');
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appOptionsFrom, type AppOptions } from '../core/app-options.ts';
-import { buildRenderer } from '../launch/renderer-build.ts';
+import { buildRenderer } from '../../dev/renderer-build.ts';
 import { findRendererDir, runDesktopApp } from './desktop-app.ts';
 
 const CHROMIUM = process.env.KEYPORT_TEST_CHROMIUM ?? '/usr/bin/chromium';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer } from '../launch/renderer-build.ts';
+import { buildRenderer } from '../../dev/renderer-build.ts';
 import { createFakeClient, FAKE_STATUS, type FakeClient } from '../test-support/fake-client.ts';
 import { startWebShell, type WebShell } from './web-shell.ts';
 

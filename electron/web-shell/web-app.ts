@@ -8,7 +8,7 @@
  */
 import type { AppOptions } from '../core/app-options.ts';
 import { createKeyportClient } from '../core/client.ts';
-import { createRecoveringClient, type RecoveringClient } from '../shell-client.ts';
+import { createRecoveringClient, type RecoveringClient } from '../bridge/recovering-client.ts';
 import {
   findChromium,
   findXdgOpen,

@@ -22,8 +22,8 @@ import {
   type ClientEventSource,
 } from '../../shared/client-api.ts';
 import type { ClientErrorCode } from '../../shared/client-errors.ts';
-import { dispatchClientCall } from '../client-dispatch.ts';
-import { SECURITY_HEADERS } from '../content-security-policy.ts';
+import { dispatchClientCall } from '../bridge/client-dispatch.ts';
+import { SECURITY_HEADERS } from '../bridge/content-security-policy.ts';
 import { allowedHosts, checkCaller, checkHost, newSecret } from './request-guard.ts';
 import { resolveStaticFile, serveStaticFile } from './static-files.ts';
 

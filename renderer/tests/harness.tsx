@@ -12,7 +12,7 @@ import path from 'node:path';
 import { cleanup, configure, render, type RenderResult } from '@testing-library/react';
 import { userEvent, type UserEvent } from '@testing-library/user-event';
 import type { ClientBridge } from '../../shared/client-api.ts';
-import { dispatchClientCall } from '../../electron/client-dispatch.ts';
+import { dispatchClientCall } from '../../electron/bridge/client-dispatch.ts';
 import { createKeyportClient, type KeyportClient } from '../../electron/core/client.ts';
 import { testSecretStore } from '../../electron/core/test-support/keychain.ts';
 import { startMockServer, type MockServerOptions, type RunningMockServer } from '../../server-mock/server.ts';

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 /**
  * The frame around the screens: what the window shows when the core cannot start (no
- * keychain) and that Try again asks again, and the banner when keys live in a plain file. The window talks to the shells' own recovering client (electron/shell-client.ts)
+ * keychain) and that Try again asks again, and the banner when keys live in a plain file. The window talks to the shells' own recovering client (electron/bridge/recovering-client.ts)
  * over the real core, against the MSW mock.
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -10,9 +10,9 @@ import path from 'node:path';
 import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dispatchClientCall } from '../../electron/client-dispatch.ts';
+import { dispatchClientCall } from '../../electron/bridge/client-dispatch.ts';
 import { createKeyportClient } from '../../electron/core/client.ts';
-import { createRecoveringClient, type ShellClient } from '../../electron/shell-client.ts';
+import { createRecoveringClient, type ShellClient } from '../../electron/bridge/recovering-client.ts';
 import { startMockServer, type RunningMockServer } from '../../server-mock/server.ts';
 import { App } from '../src/App.tsx';
 import { resetStores } from '../src/stores/all-stores.ts';

@@ -4,8 +4,8 @@
  * idempotent, so every start seeds).
  */
 import { createServer } from 'node:net';
-import { buildApp } from '../../server/app.ts';
-import { DEMO_ACCOUNT, seedDemo } from '../../server/seed/demo.ts';
+import { buildApp } from '../server/app.ts';
+import { DEMO_ACCOUNT, seedDemo } from '../server/seed/demo.ts';
 
 export interface EmbeddedProvider {
   url: string;

@@ -12,14 +12,14 @@
  * Ctrl-C stops everything; so does closing the app's window.
  */
 import path from 'node:path';
-import { readCommandLine } from '../../shared/command-line.ts';
-import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom, type AppOptions } from '../core/app-options.ts';
+import { readCommandLine } from '../shared/command-line.ts';
+import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom, type AppOptions } from '../electron/core/app-options.ts';
 import { ensureBuilt } from './build-app.ts';
 import { electronLaunchability } from './electron-binary.ts';
 import { startElectron } from './electron-process.ts';
 import { startEmbeddedProvider, type EmbeddedProvider } from './embedded-provider.ts';
 import { OUT_DIR, RENDERER_OUT_DIR, REPO_ROOT } from './renderer-build.ts';
-import { startWebApp, type WebApp } from '../web-shell/web-app.ts';
+import { startWebApp, type WebApp } from '../electron/web-shell/web-app.ts';
 
 const DATA_DIR = path.join(REPO_ROOT, 'data');
 

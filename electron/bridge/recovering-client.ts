@@ -7,9 +7,9 @@
  * Each call after a failure tries to open the core again (at most once a second), so
  * fixing the cause and pressing "Try again" in the window recovers without a restart.
  */
-import type { ClientApi, ClientEvent, ClientEventSource } from '../shared/client-api.ts';
-import { CLIENT_METHODS } from '../shared/client-api.ts';
-import { toClientError, type ClientError } from '../shared/client-errors.ts';
+import type { ClientApi, ClientEvent, ClientEventSource } from '../../shared/client-api.ts';
+import { CLIENT_METHODS } from '../../shared/client-api.ts';
+import { toClientError, type ClientError } from '../../shared/client-errors.ts';
 
 /** The core client as the shells see it (`KeyportClient` from `core/client.ts` fits). */
 export type ShellClient = ClientApi & ClientEventSource & { close(): Promise<void> };

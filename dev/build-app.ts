@@ -19,18 +19,17 @@ const OUTPUTS: Record<BuildTarget, string[]> = {
 
 /** Folders and files whose changes call for a rebuild (tests and tools excluded below). */
 const SOURCES: Record<BuildTarget, string[]> = {
-  renderer: ['renderer', 'shared', 'electron/launch/renderer-build.ts'],
-  // renderer-build.ts is named on its own: the walk of electron/ skips launch/.
+  renderer: ['renderer', 'shared', 'dev/renderer-build.ts'],
   electron: [
     'renderer',
     'shared',
     'electron',
-    'electron/launch/renderer-build.ts',
+    'dev/renderer-build.ts',
     'electron.vite.config.ts',
   ],
 };
 
-const IGNORED_DIRS = new Set(['node_modules', 'launch', 'web-shell', 'cli', 'test-support']);
+const IGNORED_DIRS = new Set(['node_modules', 'web-shell', 'cli', 'test-support']);
 
 async function newestMtime(entry: string): Promise<number> {
   let info;

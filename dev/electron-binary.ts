@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { findDisplay, isExecutable } from '../web-shell/desktop-environment.ts';
+import { findDisplay, isExecutable } from '../electron/web-shell/desktop-environment.ts';
 
 export type Availability = { path: string } | { missing: string };
 

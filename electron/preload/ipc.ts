@@ -12,7 +12,7 @@ import {
   type ClientBridge,
   type ClientEnvelope,
   type ClientEvent,
-} from '../shared/client-api.ts';
+} from '../../shared/client-api.ts';
 
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;

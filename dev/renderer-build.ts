@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import type { InlineConfig } from 'vite';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const RENDERER_ROOT = path.join(REPO_ROOT, 'renderer');
 export const OUT_DIR = path.join(REPO_ROOT, 'out');
 export const RENDERER_OUT_DIR = path.join(OUT_DIR, 'renderer');

@@ -4,9 +4,9 @@
  * Errors cross as `{code, message}` only — never a stack or a provider response body.
  */
 import { z } from 'zod';
-import { isClientMethod, type ClientApi, type ClientEnvelope } from '../shared/client-api.ts';
-import { CLIENT_INPUTS } from '../shared/client-api-inputs.ts';
-import { ClientError, toClientError } from '../shared/client-errors.ts';
+import { isClientMethod, type ClientApi, type ClientEnvelope } from '../../shared/client-api.ts';
+import { CLIENT_INPUTS } from '../../shared/client-api-inputs.ts';
+import { ClientError, toClientError } from '../../shared/client-errors.ts';
 
 export async function dispatchClientCall(
   api: ClientApi,

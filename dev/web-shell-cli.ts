@@ -4,9 +4,9 @@
  * provider). Prints the launch URL, and opens it in Chromium when it can.
  */
 import path from 'node:path';
-import { readCommandLine } from '../../shared/command-line.ts';
-import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom } from '../core/app-options.ts';
-import { startWebApp } from '../web-shell/web-app.ts';
+import { readCommandLine } from '../shared/command-line.ts';
+import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom } from '../electron/core/app-options.ts';
+import { startWebApp } from '../electron/web-shell/web-app.ts';
 import { ensureBuilt } from './build-app.ts';
 import { RENDERER_OUT_DIR, REPO_ROOT } from './renderer-build.ts';
 

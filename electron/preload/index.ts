@@ -4,6 +4,6 @@
  * load ES modules nor require anything but a few Electron modules.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import { createIpcBridge } from './ipc-preload.ts';
+import { createIpcBridge } from './ipc.ts';
 
 contextBridge.exposeInMainWorld('keyport', createIpcBridge(ipcRenderer));

@@ -5,17 +5,17 @@
  *
  * Startup failure (e.g. no keychain answers) does not end the app: the window opens and
  * every call answers the startup error, so the renderer shows the sentence with what to
- * do, and its "Try again" retries opening the core (see `shell-client.ts`). A dialog
+ * do, and its "Try again" retries opening the core (see `bridge/recovering-client.ts`). A dialog
  * would say the same thing less usefully and leave no way to recover in place.
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, session, shell, type IpcMainInvokeEvent, type Session } from 'electron';
-import { CONTENT_SECURITY_POLICY } from './content-security-policy.ts';
-import { defaultProfileDir, parseAppOptions, type AppOptions } from './core/app-options.ts';
-import { createKeyportClient } from './core/client.ts';
-import { forwardClientEvents, registerClientIpc } from './ipc-main.ts';
-import { createRecoveringClient } from './shell-client.ts';
+import { CONTENT_SECURITY_POLICY } from '../bridge/content-security-policy.ts';
+import { defaultProfileDir, parseAppOptions, type AppOptions } from '../core/app-options.ts';
+import { createKeyportClient } from '../core/client.ts';
+import { forwardClientEvents, registerClientIpc } from './ipc.ts';
+import { createRecoveringClient } from '../bridge/recovering-client.ts';
 import { externalLinkToOpen, isAppPageUrl, isAppResourceUrl, mainWindowOptions } from './window-security.ts';
 
 // out/main/index.js → out/renderer, out/preload (the layout electron-vite builds).

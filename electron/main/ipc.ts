@@ -12,8 +12,8 @@ import {
   type ClientApi,
   type ClientEnvelope,
   type ClientEventSource,
-} from '../shared/client-api.ts';
-import { dispatchClientCall } from './client-dispatch.ts';
+} from '../../shared/client-api.ts';
+import { dispatchClientCall } from '../bridge/client-dispatch.ts';
 
 export interface IpcMainLike {
   handle(channel: string, listener: (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown): void;
