@@ -20,13 +20,7 @@ const OUTPUTS: Record<BuildTarget, string[]> = {
 /** Folders and files whose changes call for a rebuild (tests and tools excluded below). */
 const SOURCES: Record<BuildTarget, string[]> = {
   renderer: ['renderer', 'shared', 'dev/renderer-build.ts'],
-  electron: [
-    'renderer',
-    'shared',
-    'electron',
-    'dev/renderer-build.ts',
-    'electron.vite.config.ts',
-  ],
+  electron: ['renderer', 'shared', 'electron', 'dev/renderer-build.ts', 'electron.vite.config.ts'],
 };
 
 const IGNORED_DIRS = new Set(['node_modules', 'web-shell', 'cli', 'test-support']);

@@ -13,7 +13,12 @@
  */
 import path from 'node:path';
 import { readCommandLine } from '../shared/command-line.ts';
-import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom, type AppOptions } from '../electron/core/app-options.ts';
+import {
+  APP_OPTION_SPEC,
+  APP_OPTIONS_USAGE,
+  appOptionsFrom,
+  type AppOptions,
+} from '../electron/core/app-options.ts';
 import { ensureBuilt } from './build-app.ts';
 import { electronLaunchability } from './electron-binary.ts';
 import { startElectron } from './electron-process.ts';
