@@ -5,12 +5,7 @@
 import type { RegistryDb } from './db/database.ts';
 import type { ArtifactStore } from './lib/artifacts.ts';
 import type { LicenseSigner } from './lib/license-signer.ts';
-import type { RateLimiter } from './lib/rate-limit.ts';
-
-export interface WindowLimit {
-  max: number;
-  windowSeconds: number;
-}
+import type { RateLimiter, WindowLimit } from './lib/rate-limit.ts';
 
 export interface ProviderSettings {
   /** `iss` of every license key. */

@@ -15,7 +15,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
-import { problem } from '../lib/problem.ts';
 import { CodeMigrationProvider, type Dialect } from './migrations.ts';
 import type { Database } from './schema.ts';
 
@@ -177,12 +176,21 @@ export async function inTransaction<T>(
       else transactionRetries.uniqueViolation++;
       if (attempt >= MAX_ATTEMPTS) {
         transactionRetries.gaveUp++;
-        // Contention this heavy is not the client's fault, nor a bug: ask it to retry.
-        throw problem('UNAVAILABLE', 'the registry is busy; try again in a moment', { 'retry-after': '1' });
+        // Contention this heavy is not the client's fault, nor a bug: the HTTP layer asks
+        // the client to retry (503 UNAVAILABLE with Retry-After).
+        throw new RegistryBusyError(attempt);
       }
       // Jittered, growing back-off so the losers of one race do not collide again.
       await sleep(Math.random() * Math.min(200, 4 * 2 ** attempt));
     }
+  }
+}
+
+/** A transaction that kept losing serialization races; worth retrying a moment later. */
+export class RegistryBusyError extends Error {
+  constructor(readonly attempts: number) {
+    super(`the registry stayed busy through ${attempts} attempts`);
+    this.name = 'RegistryBusyError';
   }
 }
 

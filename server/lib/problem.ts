@@ -8,6 +8,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { PROBLEM_CONTENT_TYPE, type ErrorCode } from '../../shared/errors.ts';
 import { ProblemError, problem, toProblemBody } from '../../shared/problem.ts';
+import { RegistryBusyError } from '../db/database.ts';
 
 export { ProblemError, problem, toProblemBody } from '../../shared/problem.ts';
 
@@ -23,6 +24,10 @@ const FASTIFY_CLIENT_ERRORS: Record<string, ErrorCode> = {
 
 function classify(error: FastifyError): ProblemError {
   if (error instanceof ProblemError) return error;
+  if (error instanceof RegistryBusyError)
+    return new ProblemError('UNAVAILABLE', 'the registry is busy; try again in a moment', {
+      'retry-after': '1',
+    });
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = error.validation.map((issue) => ({
       path: [error.validationContext, issue.instancePath.replace(/^\//, '').replaceAll('/', '.')]

@@ -9,12 +9,17 @@
  * free slot, whichever instance they reach.
  */
 import type { RegistryDb } from '../db/database.ts';
-import type { WindowLimit } from '../context.ts';
 import { problem } from './problem.ts';
 
 interface Window {
   hits: number;
   window_start: string;
+}
+
+/** At most `max` hits per `windowSeconds`. */
+export interface WindowLimit {
+  max: number;
+  windowSeconds: number;
 }
 
 export class RateLimiter {

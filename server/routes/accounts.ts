@@ -1,35 +1,13 @@
-/** Accounts and sessions: create an account, sign in and out, who am I. */
+/** Accounts and sessions over HTTP (the rules: services/accounts.ts). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { CreateAccountBody, LoginBody, MeResult, SessionResult } from '../../shared/api.ts';
 import type { ProviderContext } from '../context.ts';
-import { isUniqueViolation } from '../db/database.ts';
 import { currentUser, requireUser } from '../lib/auth.ts';
 import { toUser } from '../lib/mappers.ts';
-import { decoyHash, hashPassword, verifyPassword } from '../lib/passwords.ts';
-import { problem } from '../lib/problem.ts';
-import { newId, newSecret, sha256Hex } from '../lib/secrets.ts';
+import { createAccount, endSession, signIn } from '../services/accounts.ts';
 import { bearerAuth, NoContent, problems } from './schema-helpers.ts';
 
-export async function startSession(ctx: ProviderContext, userId: string): Promise<string> {
-  const token = newSecret('kps');
-  const now = ctx.now();
-  await ctx.registry.db
-    .insertInto('sessions')
-    .values({
-      token_hash: sha256Hex(token),
-      user_id: userId,
-      created_at: now.toISOString(),
-      expires_at: new Date(now.getTime() + ctx.settings.sessionTtlSeconds * 1000).toISOString(),
-    })
-    .execute();
-  return token;
-}
-
-export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
-
 export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = async (app, { ctx }) => {
-  const limits = ctx.settings.rateLimits;
-
   app.post(
     '/v1/accounts',
     {
@@ -41,24 +19,8 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = as
       },
     },
     async (request, reply) => {
-      await ctx.rateLimiter.take(`accounts:${request.ip}`, limits.accountsPerAddress);
-      const email = normaliseEmail(request.body.email);
-      const row = {
-        user_id: newId('usr'),
-        email,
-        display_name: request.body.displayName,
-        password_hash: await hashPassword(request.body.password),
-        created_at: ctx.now().toISOString(),
-      };
-      try {
-        await ctx.registry.db.insertInto('users').values(row).execute();
-      } catch (error) {
-        if (isUniqueViolation(error))
-          throw problem('EMAIL_TAKEN', 'an account with that email exists; sign in instead');
-        throw error;
-      }
-      const token = await startSession(ctx, row.user_id);
-      return reply.code(201).send({ user: toUser(row), token });
+      const { user, token } = await createAccount(ctx, request.body, request.ip);
+      return reply.code(201).send({ user: toUser(user), token });
     },
   );
 
@@ -73,23 +35,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = as
       },
     },
     async (request, reply) => {
-      const email = normaliseEmail(request.body.email);
-      const failures = `login-failures:${sha256Hex(email)}`;
-      await ctx.rateLimiter.check(failures, limits.loginFailuresPerEmail);
-      await ctx.rateLimiter.take(`login:${request.ip}`, limits.loginAttemptsPerAddress);
-      const user = await ctx.registry.db
-        .selectFrom('users')
-        .selectAll()
-        .where('email', '=', email)
-        .executeTakeFirst();
-      // Verify against a decoy when there is no such account, so timing does not tell.
-      const valid = await verifyPassword(request.body.password, user?.password_hash ?? (await decoyHash()));
-      if (!user || !user.password_hash || !valid) {
-        await ctx.rateLimiter.hit(failures, limits.loginFailuresPerEmail);
-        throw problem('BAD_CREDENTIALS', 'check the email and password and try again');
-      }
-      await ctx.rateLimiter.reset(failures);
-      const token = await startSession(ctx, user.user_id);
+      const { user, token } = await signIn(ctx, request.body, request.ip);
       return reply.code(201).send({ user: toUser(user), token });
     },
   );
@@ -106,7 +52,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = as
       },
     },
     async (request, reply) => {
-      await ctx.registry.db.deleteFrom('sessions').where('token_hash', '=', request.sessionHash!).execute();
+      await endSession(ctx, request.sessionHash!);
       return reply.code(204).send(null);
     },
   );

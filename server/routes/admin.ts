@@ -12,7 +12,7 @@ import {
   PACKAGE_TYPES,
 } from '../../shared/api.ts';
 import type { ProviderContext } from '../context.ts';
-import { createSoftware, provision, publishRelease } from '../lib/admin-operations.ts';
+import { createSoftware, provision, publishRelease } from '../services/admin.ts';
 import { requireAdmin } from '../lib/auth.ts';
 import { toDevice, toUser } from '../lib/mappers.ts';
 import { problem } from '../lib/problem.ts';

@@ -1,11 +1,5 @@
-/**
- * The license server (S33/S23/S24/S11/S34–S37): a registered (user, device, software)
- * triple gets a one-time transaction ID; redeeming it from the same user and device
- * yields an Ed25519-signed license key. Keys are leases: refresh issues a new one while
- * the copy is still registered to the device, and is refused once it has moved.
- */
+/** The license server over HTTP (the rules: services/licenses.ts). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Kysely } from 'kysely';
 import {
   Jwks,
   LicenseRequestBody,
@@ -14,52 +8,10 @@ import {
   RedeemBody,
   RefreshBody,
 } from '../../shared/api.ts';
-import type { LicenseClaims } from '../../shared/license.ts';
 import type { ProviderContext } from '../context.ts';
-import { inTransaction } from '../db/database.ts';
-import type { Database, RegistrationRow } from '../db/schema.ts';
 import { currentUser, requireUser } from '../lib/auth.ts';
-import { findRegistration } from '../lib/ownership.ts';
-import { problem } from '../lib/problem.ts';
-import { newId, newSecret, sha256Hex } from '../lib/secrets.ts';
+import { redeemLicense, refreshLicense, requestLicense } from '../services/licenses.ts';
 import { bearerAuth, problems } from './schema-helpers.ts';
-
-const notRegistered = (softwareId: string) =>
-  problem('NOT_REGISTERED', `${softwareId} is not registered to that device; buy it or move it there first`);
-
-/** Sign a license for a registration and record it (the record is what a transfer revokes). */
-async function issueLicense(
-  ctx: ProviderContext,
-  db: Kysely<Database>,
-  registration: RegistrationRow,
-): Promise<{ licenseKey: string; claims: LicenseClaims }> {
-  const now = ctx.now();
-  const iat = Math.floor(now.getTime() / 1000);
-  const claims: LicenseClaims = {
-    iss: ctx.settings.issuer,
-    sub: registration.copy_id,
-    sw: registration.software_id,
-    usr: registration.user_id,
-    dev: registration.device_id,
-    iat,
-    exp: iat + ctx.settings.leaseSeconds,
-    jti: newId('lic'),
-  };
-  await db
-    .insertInto('licenses')
-    .values({
-      jti: claims.jti,
-      copy_id: claims.sub,
-      user_id: claims.usr,
-      software_id: claims.sw,
-      device_id: claims.dev,
-      issued_at: new Date(claims.iat * 1000).toISOString(),
-      expires_at: new Date(claims.exp * 1000).toISOString(),
-      revoked_at: null,
-    })
-    .execute();
-  return { licenseKey: await ctx.signer.sign(claims), claims };
-}
 
 export const licenseRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = async (app, { ctx }) => {
   const tags = ['licenses'];
@@ -86,33 +38,8 @@ export const licenseRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = as
         response: { 201: LicenseRequestResult, ...problems('UNAUTHENTICATED', 'NOT_REGISTERED') },
       },
     },
-    async (request, reply) => {
-      const user = currentUser(request);
-      const { softwareId, deviceId } = request.body;
-      const registration = await findRegistration(ctx.registry.db, {
-        userId: user.user_id,
-        softwareId,
-        deviceId,
-      });
-      if (!registration) throw notRegistered(softwareId);
-      const transactionId = newSecret('kpt');
-      const now = ctx.now();
-      const expiresAt = new Date(now.getTime() + ctx.settings.transactionTtlSeconds * 1000).toISOString();
-      await ctx.registry.db
-        .insertInto('license_transactions')
-        .values({
-          transaction_hash: sha256Hex(transactionId),
-          user_id: user.user_id,
-          device_id: deviceId,
-          software_id: softwareId,
-          copy_id: registration.copy_id,
-          created_at: now.toISOString(),
-          expires_at: expiresAt,
-          redeemed_at: null,
-        })
-        .execute();
-      return reply.code(201).send({ transactionId, expiresAt });
-    },
+    async (request, reply) =>
+      reply.code(201).send(await requestLicense(ctx, currentUser(request).user_id, request.body)),
   );
 
   app.post(
@@ -136,56 +63,7 @@ export const licenseRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = as
         },
       },
     },
-    async (request) => {
-      const user = currentUser(request);
-      const { transactionId, deviceId } = request.body;
-      const hash = sha256Hex(transactionId);
-      return inTransaction(ctx.registry, async (trx) => {
-        const transaction = await trx
-          .selectFrom('license_transactions')
-          .selectAll()
-          .where('transaction_hash', '=', hash)
-          .executeTakeFirst();
-        // Another user's or another device's transaction looks exactly like an unknown one.
-        if (!transaction || transaction.user_id !== user.user_id || transaction.device_id !== deviceId) {
-          throw problem(
-            'TRANSACTION_UNKNOWN',
-            'ask for a new license; this transaction ID is not one of yours',
-          );
-        }
-        if (transaction.redeemed_at !== null) {
-          throw problem(
-            'TRANSACTION_USED',
-            'this transaction ID was already redeemed; ask for a new license',
-          );
-        }
-        const now = ctx.now().toISOString();
-        if (transaction.expires_at <= now) {
-          throw problem('TRANSACTION_EXPIRED', 'this transaction ID has expired; ask for a new license');
-        }
-        // The conditional update is what makes a transaction ID single-use (invariant 3).
-        const claimed = await trx
-          .updateTable('license_transactions')
-          .set({ redeemed_at: now })
-          .where('transaction_hash', '=', hash)
-          .where('redeemed_at', 'is', null)
-          .executeTakeFirst();
-        if (Number(claimed.numUpdatedRows) !== 1) {
-          throw problem(
-            'TRANSACTION_USED',
-            'this transaction ID was already redeemed; ask for a new license',
-          );
-        }
-        const registration = await findRegistration(trx, {
-          userId: user.user_id,
-          softwareId: transaction.software_id,
-          deviceId,
-        });
-        if (!registration || registration.copy_id !== transaction.copy_id)
-          throw notRegistered(transaction.software_id);
-        return issueLicense(ctx, trx, registration);
-      });
-    },
+    async (request) => redeemLicense(ctx, currentUser(request).user_id, request.body),
   );
 
   app.post(
@@ -200,28 +78,6 @@ export const licenseRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = as
         response: { 200: LicenseResult, ...problems('UNAUTHENTICATED', 'LICENSE_REVOKED', 'NOT_REGISTERED') },
       },
     },
-    async (request) => {
-      const user = currentUser(request);
-      const { softwareId, deviceId } = request.body;
-      return inTransaction(ctx.registry, async (trx) => {
-        const registration = await findRegistration(trx, { userId: user.user_id, softwareId, deviceId });
-        if (registration) return issueLicense(ctx, trx, registration);
-        const revoked = await trx
-          .selectFrom('licenses')
-          .select('jti')
-          .where('user_id', '=', user.user_id)
-          .where('software_id', '=', softwareId)
-          .where('device_id', '=', deviceId)
-          .where('revoked_at', 'is not', null)
-          .executeTakeFirst();
-        if (revoked) {
-          throw problem(
-            'LICENSE_REVOKED',
-            `${softwareId} was moved to another device; remove it here or move it back`,
-          );
-        }
-        throw notRegistered(softwareId);
-      });
-    },
+    async (request) => refreshLicense(ctx, currentUser(request).user_id, request.body),
   );
 };

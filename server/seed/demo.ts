@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simulatedDeviceId } from '../../shared/device-id.ts';
 import type { ProviderContext } from '../context.ts';
-import { createSoftware, provision, publishRelease } from '../lib/admin-operations.ts';
+import { createSoftware, provision, publishRelease } from '../services/admin.ts';
 import { readFile } from 'node:fs/promises';
 import { bundleProgram, packProgram, programBanner } from './package-builder.ts';
 

@@ -8,12 +8,12 @@ import type { CreateSoftwareBody, ProvisionBody, Release } from '../../shared/ap
 import type { ProviderContext } from '../context.ts';
 import { inTransaction, isUniqueViolation } from '../db/database.ts';
 import type { DeviceRow, SoftwareRow, UserRow } from '../db/schema.ts';
-import { normaliseEmail } from '../routes/accounts.ts';
-import { recordEvent } from './audit.ts';
+import { normaliseEmail } from './accounts.ts';
+import { recordEvent } from '../lib/audit.ts';
 import { inspectPackage } from '../../shared/package-inspector.ts';
-import { hashPassword } from './passwords.ts';
-import { problem } from './problem.ts';
-import { newId } from './secrets.ts';
+import { hashPassword } from '../lib/passwords.ts';
+import { problem } from '../lib/problem.ts';
+import { newId } from '../lib/secrets.ts';
 
 export async function provision(
   ctx: ProviderContext,
