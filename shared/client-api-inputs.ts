@@ -18,7 +18,7 @@ export const CLIENT_INPUTS = {
   enrolDevice: z.strictObject({ name: DeviceName.optional() }),
   listDevices: None,
   renameDevice: z.strictObject({ deviceId: DeviceId, name: DeviceName }),
-  removeDevice: z.strictObject({ deviceId: DeviceId }),
+  retireDevice: z.strictObject({ deviceId: DeviceId }),
   browseCatalog: z.strictObject({
     q: z.string().max(100).optional(),
     cursor: z.string().max(200).optional(),

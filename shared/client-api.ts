@@ -129,7 +129,7 @@ export interface ClientApi {
   listDevices(): Promise<DeviceSummary[]>;
   renameDevice(input: { deviceId: string; name: string }): Promise<DeviceSummary[]>;
   /** Retire a device; the provider refuses while software is registered to it. */
-  removeDevice(input: { deviceId: string }): Promise<DeviceSummary[]>;
+  retireDevice(input: { deviceId: string }): Promise<DeviceSummary[]>;
   browseCatalog(input: { q?: string; cursor?: string; limit?: number }): Promise<CatalogPage>;
   getSoftware(input: { softwareId: string }): Promise<SoftwareDetail>;
   /** Buy for this device (one Idempotency-Key per call, reused on retries). */
@@ -165,7 +165,7 @@ export const CLIENT_METHODS = [
   'enrolDevice',
   'listDevices',
   'renameDevice',
-  'removeDevice',
+  'retireDevice',
   'browseCatalog',
   'getSoftware',
   'buy',

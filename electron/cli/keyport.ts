@@ -215,7 +215,7 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
     const reference = args[0];
     if (!reference) throw new ClientError('BAD_INPUT', 'Say which device to retire: keyport retire DEVICE');
     const device = findDevice(await client.listDevices(), reference);
-    const left = await client.removeDevice({ deviceId: device.deviceId });
+    const left = await client.retireDevice({ deviceId: device.deviceId });
     print(values, left, `Retired "${device.name}". ${left.length} device(s) remain enrolled.`);
     return 0;
   },

@@ -126,13 +126,13 @@ describe('the client core against the provider', () => {
     const { a, b } = await owner(true);
     const bId = (await b!.client.getStatus()).device.deviceId;
     await b!.client.buy({ softwareId: 'hello-free' });
-    const refused = await clientErrorOf(a.client.removeDevice({ deviceId: bId }));
+    const refused = await clientErrorOf(a.client.retireDevice({ deviceId: bId }));
     expect(refused.code).toBe('DEVICE_HAS_SOFTWARE');
     expect(refused.message).toMatch(/Transfer it away first/);
 
     const aId = (await a.client.getStatus()).device.deviceId;
     await b!.client.transfer({ softwareId: 'hello-free', sourceDeviceId: bId, destinationDeviceId: aId });
-    const left = await a.client.removeDevice({ deviceId: bId });
+    const left = await a.client.retireDevice({ deviceId: bId });
     expect(left.map((d) => d.deviceId)).toEqual([aId]);
     // B learns it is no longer enrolled the next time it asks.
     await b!.client.listDevices();

@@ -246,7 +246,7 @@ class Client implements KeyportClient {
     return this.changeDevice(() => this.provider.renameDevice(input.deviceId, input.name));
   }
 
-  removeDevice(input: { deviceId: string }): Promise<DeviceSummary[]> {
+  retireDevice(input: { deviceId: string }): Promise<DeviceSummary[]> {
     return this.changeDevice(() => this.provider.retireDevice(input.deviceId));
   }
 

@@ -8,8 +8,9 @@
  * One JSON file, written atomically (temp file + rename) and one write at a time, so a
  * crash leaves either the old state or the new one, never half of each.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from './atomic-file.ts';
 import { z } from 'zod';
 import { Jwks, User } from '../../shared/api.ts';
 
@@ -84,10 +85,7 @@ export class LocalStateStore {
     change(this.state);
     const snapshot = JSON.stringify(this.state, null, 2);
     const next = this.writing.then(async () => {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      const temporary = `${this.file}.${process.pid}.tmp`;
-      await writeFile(temporary, snapshot, { mode: 0o600 });
-      await rename(temporary, this.file);
+      await writeFileAtomically(this.file, snapshot);
     });
     this.writing = next.catch(() => undefined);
     return next;

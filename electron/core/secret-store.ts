@@ -7,8 +7,9 @@
  * used only when the user opted in with `--insecure-secret-file` (DESIGN §5).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from './atomic-file.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AsyncEntry } from '@napi-rs/keyring';
 import { ClientError } from '../../shared/client-errors.ts';
@@ -70,10 +71,7 @@ class FileSecretStore implements SecretStore {
     const next = this.queue.then(async () => {
       const secrets = await this.read();
       change(secrets);
-      await mkdir(path.dirname(this.file), { recursive: true });
-      const temporary = `${this.file}.${process.pid}.tmp`;
-      await writeFile(temporary, JSON.stringify(secrets), { mode: 0o600 });
-      await rename(temporary, this.file);
+      await writeFileAtomically(this.file, JSON.stringify(secrets));
     });
     this.queue = next.catch(() => undefined);
     return next;

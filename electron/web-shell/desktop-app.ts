@@ -14,11 +14,12 @@
  * no display) it prints its address and runs until stopped.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { AppOptions } from '../core/app-options.ts';
+import { writeFileAtomically } from '../core/atomic-file.ts';
 import { openWindow, startWebApp, type WindowChoice } from './web-app.ts';
 
 const INSTANCE_FILE = 'app-instance.json';
@@ -85,11 +86,9 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-/** Writes through a temporary file and a rename, so a reader never sees half a record. */
-async function writeInstance(file: string, record: InstanceRecord): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(record), { mode: 0o600 });
-  await rename(temporary, file);
+/** Through a temporary file and a rename: a second launch never reads half a record. */
+function writeInstance(file: string, record: InstanceRecord): Promise<void> {
+  return writeFileAtomically(file, JSON.stringify(record));
 }
 
 type Claim = { kind: 'ours' } | { kind: 'running'; launchUrl: string };

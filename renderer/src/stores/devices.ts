@@ -8,7 +8,7 @@ import { client } from '../client.ts';
 import { describeError, type ShownError } from '../errors.ts';
 import { without } from './records.ts';
 
-export type DeviceAction = 'rename' | 'remove';
+export type DeviceAction = 'rename' | 'retire';
 
 interface DevicesState {
   devices: DeviceSummary[];
@@ -19,7 +19,7 @@ interface DevicesState {
   deviceErrors: Record<string, ShownError>;
   refresh(): Promise<void>;
   rename(deviceId: string, name: string): Promise<boolean>;
-  remove(deviceId: string): Promise<boolean>;
+  retire(deviceId: string): Promise<boolean>;
   clearDeviceError(deviceId: string): void;
 }
 
@@ -69,7 +69,7 @@ export const useDevicesStore = create<DevicesState>()((set, get) => {
       }
     },
     rename: (deviceId, name) => onDevice(deviceId, 'rename', () => client.renameDevice({ deviceId, name })),
-    remove: (deviceId) => onDevice(deviceId, 'remove', () => client.removeDevice({ deviceId })),
+    retire: (deviceId) => onDevice(deviceId, 'retire', () => client.retireDevice({ deviceId })),
     clearDeviceError: (deviceId) => set((s) => ({ deviceErrors: without(s.deviceErrors, deviceId) })),
   };
 });

@@ -90,7 +90,7 @@ export function DeviceCard({ device, onRetire }: { device: DeviceSummary; onReti
           disabled={count > 0 || busy !== undefined}
           aria-describedby={reasonId}
         >
-          {busy === 'remove' ? 'Retiring… ' : 'Retire '}
+          {busy === 'retire' ? 'Retiring… ' : 'Retire '}
           <span className="visually-hidden">{device.name}</span>
         </button>
       </div>

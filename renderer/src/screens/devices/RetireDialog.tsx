@@ -8,7 +8,7 @@ export function RetireDialog({ device, onClose }: { device: DeviceSummary; onClo
 
   // Closes either way: a failure is shown on the device's card, where it stays.
   const retire = async () => {
-    await useDevicesStore.getState().remove(device.deviceId);
+    await useDevicesStore.getState().retire(device.deviceId);
     onClose();
   };
 
@@ -29,7 +29,7 @@ export function RetireDialog({ device, onClose }: { device: DeviceSummary; onClo
             onClick={() => void retire()}
             disabled={busy !== undefined}
           >
-            {busy === 'remove' ? 'Retiring…' : 'Retire device'}
+            {busy === 'retire' ? 'Retiring…' : 'Retire device'}
           </button>
         </>
       }

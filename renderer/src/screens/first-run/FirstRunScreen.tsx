@@ -101,7 +101,7 @@ function DeviceLimit() {
   const error = useDevicesStore((s) => s.error);
   const busy = useDevicesStore((s) => s.busy);
   const deviceErrors = useDevicesStore((s) => s.deviceErrors);
-  const { refresh, remove } = useDevicesStore.getState();
+  const { refresh, retire } = useDevicesStore.getState();
 
   useEffect(() => {
     void useDevicesStore.getState().refresh();
@@ -135,9 +135,9 @@ function DeviceLimit() {
               className="danger small"
               disabled={d.software.length > 0 || busy[d.deviceId] !== undefined}
               title={d.software.length > 0 ? 'Move its software to another device first' : undefined}
-              onClick={() => void remove(d.deviceId)}
+              onClick={() => void retire(d.deviceId)}
             >
-              {busy[d.deviceId] === 'remove' ? 'Retiring…' : `Retire ${d.name}`}
+              {busy[d.deviceId] === 'retire' ? 'Retiring…' : `Retire ${d.name}`}
             </button>
           </li>
         ))}
