@@ -13,6 +13,7 @@
  */
 import path from 'node:path';
 import { readCommandLine } from '../shared/command-line.ts';
+import { onStopSignal } from '../shared/stop-signals.ts';
 import {
   APP_OPTION_SPEC,
   APP_OPTIONS_USAGE,
@@ -102,12 +103,10 @@ async function main(): Promise<void> {
     }
     process.exit(code);
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log('\nStopping Keyport…');
-      void stop(0);
-    });
-  }
+  onStopSignal(() => {
+    log('\nStopping Keyport…');
+    void stop(0);
+  });
 
   // 2–3. Electron, when it can start here.
   let whyNotElectron: string | null = values.web ? 'you asked for the web app (--web)' : null;

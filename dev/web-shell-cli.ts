@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { readCommandLine } from '../shared/command-line.ts';
+import { onStopSignal } from '../shared/stop-signals.ts';
 import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom } from '../electron/core/app-options.ts';
 import { startWebApp } from '../electron/web-shell/web-app.ts';
 import { ensureBuilt } from './build-app.ts';
@@ -50,8 +51,7 @@ async function main(): Promise<void> {
     await app.close().catch(() => undefined);
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  onStopSignal(() => void stop());
   if (app.window) {
     await app.window.exited;
     console.log('The window was closed: stopping.');

@@ -5,6 +5,7 @@
  * the demo login and where to switch faults (`GET/PUT/DELETE /__mock/faults`).
  */
 import { readCommandLine } from '../shared/command-line.ts';
+import { onStopSignal } from '../shared/stop-signals.ts';
 import { startMockServer } from './server.ts';
 
 const USAGE = `Usage: npm run mock-server -- [options]
@@ -53,11 +54,7 @@ async function main(): Promise<void> {
       `  demo catalog: ${demo.softwareIds.join(', ')} (second device: --simulate-device old-laptop)`,
     );
   }
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void running.close().then(() => process.exit(0));
-    });
-  }
+  onStopSignal(() => void running.close().then(() => process.exit(0)));
 }
 
 main().catch((error: unknown) => {

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCommandLine } from '../shared/command-line.ts';
+import { onStopSignal } from '../shared/stop-signals.ts';
 import { buildApp } from './app.ts';
 import { isPostgresUrl } from './db/database.ts';
 import { DEMO_ACCOUNT, seedDemo } from './seed/demo.ts';
@@ -97,11 +98,7 @@ async function main(): Promise<void> {
   console.log(`  database:     ${app.keyport.registry.describe}`);
   console.log(`  admin token:  ${app.adminTokenLocation}`);
   if (seed) console.log(`  demo login:   ${DEMO_ACCOUNT.email} / ${DEMO_ACCOUNT.password}`);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void app.close().then(() => process.exit(0));
-    });
-  }
+  onStopSignal(() => void app.close().then(() => process.exit(0)));
 }
 
 main().catch((error: unknown) => {

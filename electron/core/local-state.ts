@@ -11,6 +11,7 @@
 import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomically } from './atomic-file.ts';
+import { SerialQueue } from './serial-queue.ts';
 import { z } from 'zod';
 import { Jwks, User } from '../../shared/api.ts';
 
@@ -44,7 +45,7 @@ const EMPTY: LocalState = { version: 1, user: null, enrolled: false, copies: {},
 
 export class LocalStateStore {
   private state: LocalState = structuredClone(EMPTY);
-  private writing: Promise<void> = Promise.resolve();
+  private readonly writes = new SerialQueue();
 
   private constructor(private readonly file: string) {}
 
@@ -84,11 +85,7 @@ export class LocalStateStore {
   update(change: (state: LocalState) => void): Promise<void> {
     change(this.state);
     const snapshot = JSON.stringify(this.state, null, 2);
-    const next = this.writing.then(async () => {
-      await writeFileAtomically(this.file, snapshot);
-    });
-    this.writing = next.catch(() => undefined);
-    return next;
+    return this.writes.run(() => writeFileAtomically(this.file, snapshot));
   }
 
   updateCopy(softwareId: string, fallback: Omit<LocalCopy, 'softwareId'>, change: (copy: LocalCopy) => void) {

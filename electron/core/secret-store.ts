@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomically } from './atomic-file.ts';
+import { SerialQueue } from './serial-queue.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AsyncEntry } from '@napi-rs/keyring';
 import { ClientError } from '../../shared/client-errors.ts';
@@ -53,7 +54,7 @@ class KeychainSecretStore implements SecretStore {
 class FileSecretStore implements SecretStore {
   readonly kind = 'insecure-file';
   readonly description: string;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly writes = new SerialQueue();
 
   constructor(private readonly file: string) {
     this.description = `a plain file readable only by you (${file}), because --insecure-secret-file was given`;
@@ -68,16 +69,14 @@ class FileSecretStore implements SecretStore {
     }
   }
   private update(change: (secrets: Record<string, string>) => void): Promise<void> {
-    const next = this.queue.then(async () => {
+    return this.writes.run(async () => {
       const secrets = await this.read();
       change(secrets);
       await writeFileAtomically(this.file, JSON.stringify(secrets));
     });
-    this.queue = next.catch(() => undefined);
-    return next;
   }
   async get(name: string): Promise<string | null> {
-    await this.queue;
+    await this.writes.idle();
     return (await this.read())[name] ?? null;
   }
   set(name: string, value: string): Promise<void> {

@@ -18,6 +18,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { onStopSignal } from '../../shared/stop-signals.ts';
 import type { AppOptions } from '../core/app-options.ts';
 import { writeFileAtomically } from '../core/atomic-file.ts';
 import { openWindow, startWebApp, type WindowChoice } from './web-app.ts';
@@ -202,13 +203,10 @@ export async function runDesktopApp(options: {
   const reason = await new Promise<string>((resolve) => {
     let windowSeen = false;
     let windowlessSince = Date.now();
-    const signals = ['SIGINT', 'SIGTERM'] as const;
-    const onSignal = (signal: NodeJS.Signals) =>
-      finish(signal === 'SIGINT' ? 'Ctrl-C' : 'it was asked to stop');
     const onAbort = () => finish('it was asked to stop');
     const finish = (why: string) => {
       clearInterval(timer);
-      for (const signal of signals) process.off(signal, onSignal);
+      stopListening();
       options.signal?.removeEventListener('abort', onAbort);
       resolve(why);
     };
@@ -224,7 +222,9 @@ export async function runDesktopApp(options: {
       if (windowSeen && now - windowlessSince >= timing.windowlessStopMs) finish('its last window closed');
       else if (!windowSeen && now - started >= timing.firstWindowGraceMs) finish('no window connected to it');
     }, timing.watchIntervalMs);
-    for (const signal of signals) process.on(signal, onSignal);
+    const stopListening = onStopSignal((signal) =>
+      finish(signal === 'SIGINT' ? 'Ctrl-C' : 'it was asked to stop'),
+    );
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort);
   });
