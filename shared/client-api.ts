@@ -9,6 +9,8 @@
  */
 import type { CatalogPage, Device, Purchase, SoftwareDetail, Transfer, User } from './api.ts';
 import type { ClientErrorCode } from './client-errors.ts';
+import type { z } from 'zod';
+import type { CLIENT_INPUTS } from './client-api-inputs.ts';
 
 /** Where a purchased copy stands, seen from this device. */
 export type CopyState =
@@ -119,43 +121,6 @@ export interface TransferOutcome {
   leftThisDevice: boolean;
 }
 
-export interface ClientApi {
-  getStatus(): Promise<AppStatus>;
-  createAccount(input: { email: string; password: string; displayName: string }): Promise<AppStatus>;
-  signIn(input: { email: string; password: string }): Promise<AppStatus>;
-  signOut(): Promise<AppStatus>;
-  /** Enrol this device under the signed-in user (idempotent). */
-  enrolDevice(input: { name?: string }): Promise<AppStatus>;
-  listDevices(): Promise<DeviceSummary[]>;
-  renameDevice(input: { deviceId: string; name: string }): Promise<DeviceSummary[]>;
-  /** Retire a device; the provider refuses while software is registered to it. */
-  retireDevice(input: { deviceId: string }): Promise<DeviceSummary[]>;
-  browseCatalog(input: { q?: string; cursor?: string; limit?: number }): Promise<CatalogPage>;
-  getSoftware(input: { softwareId: string }): Promise<SoftwareDetail>;
-  /** Buy for this device (one Idempotency-Key per call, reused on retries). */
-  buy(input: { softwareId: string }): Promise<Purchase>;
-  getLibrary(): Promise<LibraryItem[]>;
-  /** Download, verify, install and license; progress arrives as `install-progress`. */
-  install(input: { softwareId: string }): Promise<LibraryItem>;
-  cancelInstall(input: { softwareId: string }): Promise<void>;
-  uninstall(input: { softwareId: string }): Promise<LibraryItem>;
-  /** The launch checks of S51–S54, then the program with `KEYPORT_LICENSE`. */
-  run(input: { softwareId: string }): Promise<RunResult>;
-  /** The newest run's log on this device, or null when it never ran here. */
-  readRunLog(input: { softwareId: string }): Promise<RunLog | null>;
-  transfer(input: {
-    softwareId: string;
-    sourceDeviceId: string;
-    destinationDeviceId: string;
-  }): Promise<TransferOutcome>;
-  listTransfers(): Promise<Transfer[]>;
-  sync(): Promise<SyncReport>;
-}
-
-export type ClientMethod = keyof ClientApi;
-export type ClientInput<M extends ClientMethod> = Parameters<ClientApi[M]>[0];
-export type ClientOutput<M extends ClientMethod> = Awaited<ReturnType<ClientApi[M]>>;
-
 /** Every method, in one list: the IPC channel map and the web shell's routes. */
 export const CLIENT_METHODS = [
   'getStatus',
@@ -178,7 +143,50 @@ export const CLIENT_METHODS = [
   'transfer',
   'listTransfers',
   'sync',
-] as const satisfies readonly ClientMethod[];
+] as const;
+
+export type ClientMethod = (typeof CLIENT_METHODS)[number];
+
+/** A method's input, as its schema in client-api-inputs.ts accepts it (written once, there). */
+type In<M extends ClientMethod> = z.input<(typeof CLIENT_INPUTS)[M]>;
+
+export interface ClientApi {
+  getStatus(): Promise<AppStatus>;
+  createAccount(input: In<'createAccount'>): Promise<AppStatus>;
+  signIn(input: In<'signIn'>): Promise<AppStatus>;
+  signOut(): Promise<AppStatus>;
+  /** Enrol this device under the signed-in user (idempotent). */
+  enrolDevice(input: In<'enrolDevice'>): Promise<AppStatus>;
+  listDevices(): Promise<DeviceSummary[]>;
+  renameDevice(input: In<'renameDevice'>): Promise<DeviceSummary[]>;
+  /** Retire a device; the provider refuses while software is registered to it. */
+  retireDevice(input: In<'retireDevice'>): Promise<DeviceSummary[]>;
+  browseCatalog(input: In<'browseCatalog'>): Promise<CatalogPage>;
+  getSoftware(input: In<'getSoftware'>): Promise<SoftwareDetail>;
+  /** Buy for this device (one Idempotency-Key per call, reused on retries). */
+  buy(input: In<'buy'>): Promise<Purchase>;
+  getLibrary(): Promise<LibraryItem[]>;
+  /** Download, verify, install and license; progress arrives as `install-progress`. */
+  install(input: In<'install'>): Promise<LibraryItem>;
+  cancelInstall(input: In<'cancelInstall'>): Promise<void>;
+  uninstall(input: In<'uninstall'>): Promise<LibraryItem>;
+  /** The launch checks of S51–S54, then the program with `KEYPORT_LICENSE`. */
+  run(input: In<'run'>): Promise<RunResult>;
+  /** The newest run's log on this device, or null when it never ran here. */
+  readRunLog(input: In<'readRunLog'>): Promise<RunLog | null>;
+  transfer(input: In<'transfer'>): Promise<TransferOutcome>;
+  listTransfers(): Promise<Transfer[]>;
+  sync(): Promise<SyncReport>;
+}
+
+// The list and the interface name the same methods: a method added to only one of them
+// fails to compile here.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+export type _EveryMethodListed = Holds<SameKeys<keyof ClientApi, ClientMethod>>;
+
+export type ClientInput<M extends ClientMethod> = Parameters<ClientApi[M]>[0];
+export type ClientOutput<M extends ClientMethod> = Awaited<ReturnType<ClientApi[M]>>;
 
 export function isClientMethod(value: unknown): value is ClientMethod {
   return typeof value === 'string' && (CLIENT_METHODS as readonly string[]).includes(value);
