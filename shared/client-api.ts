@@ -73,8 +73,7 @@ export interface DeviceSummary extends Device {
   software: string[];
 }
 
-export type InstallPhase =
-  'downloading' | 'verifying' | 'installing' | 'licensing' | 'done' | 'failed' | 'cancelled';
+export type InstallPhase = 'downloading' | 'installing' | 'licensing' | 'done' | 'failed' | 'cancelled';
 
 export interface InstallProgress {
   softwareId: string;

@@ -44,6 +44,18 @@ export class ClientError extends Error {
   }
 }
 
+/** The store could not be reached or did not work: a launch relies on the lease alone. */
+export function storeUnreachable(error: unknown): error is ClientError {
+  return error instanceof ClientError && ['OFFLINE', 'UNAVAILABLE', 'INTERNAL'].includes(error.code);
+}
+
+/** The provider's word that this copy is no longer this device's (moved, or never here). */
+export function copyGoneFromDevice(error: unknown): error is ClientError {
+  return (
+    error instanceof ClientError && (error.code === 'LICENSE_REVOKED' || error.code === 'NOT_REGISTERED')
+  );
+}
+
 export function isClientErrorCode(value: unknown): value is ClientErrorCode {
   return (
     typeof value === 'string' &&

@@ -23,7 +23,7 @@ import type {
   RunLog,
   SyncReport,
 } from '../../shared/client-api.ts';
-import { ClientError } from '../../shared/client-errors.ts';
+import { ClientError, copyGoneFromDevice, storeUnreachable } from '../../shared/client-errors.ts';
 import { shortDeviceId } from '../../shared/license.ts';
 import type { AppOptions } from './app-options.ts';
 import { readDeviceIdentity, type DeviceIdentity } from './device-identity.ts';
@@ -427,8 +427,8 @@ class Client implements KeyportClient {
         fetch: this.dependencies.fetch,
         onProgress: (p) => progress({ phase: 'downloading', ...p }),
       });
+      // The SHA-256 was checked as the bytes streamed in: the next phase is the install.
       const done = { receivedBytes: downloaded.sizeBytes, totalBytes: downloaded.sizeBytes };
-      progress({ phase: 'verifying', ...done, bytesPerSecond: 0, etaSeconds: 0 });
       progress({ phase: 'installing', ...done, bytesPerSecond: 0, etaSeconds: 0 });
       checkpoint();
       const installed = await installPackage({ archivePath, installRoot: this.appsDir, softwareId });
@@ -501,7 +501,7 @@ class Client implements KeyportClient {
     const identity = await readDeviceIdentity(this.options.simulateDevice);
     const copy = this.state.copy(softwareId);
     const licenseKey = await this.licenses.readKey(softwareId);
-    await checkLaunch({
+    const approved = await checkLaunch({
       softwareId,
       copy,
       licenseKey,
@@ -509,17 +509,17 @@ class Client implements KeyportClient {
       jwks: this.state.current.jwks,
       now: this.now(),
     });
-    const installed = copy!.installed!; // checkLaunch refuses a copy that is not installed
+    const { installed } = approved;
     const entryPath = await resolveEntryPoint({
       installDir: installed.installDir,
       manifest: { version: installed.version, entry: installed.entry },
     });
     return runProgram({
       softwareId,
-      name: copy!.name,
+      name: approved.name,
       installDir: installed.installDir,
       entryPath,
-      licenseKey: licenseKey!, // checkLaunch refuses a copy without a key
+      licenseKey: approved.licenseKey,
       deviceId: identity.deviceId,
       logDir: this.logsDir,
     });
@@ -550,7 +550,7 @@ class Client implements KeyportClient {
       }
       if (this.leaseRunningLow(copy)) await this.licenses.refresh(softwareId, this.identity.deviceId);
     } catch (error) {
-      if (error instanceof ClientError && ['OFFLINE', 'UNAVAILABLE', 'INTERNAL'].includes(error.code)) return;
+      if (storeUnreachable(error)) return;
       if (error instanceof ClientError && error.code === 'LICENSE_REVOKED') return; // marked moved already
       throw error;
     }
@@ -595,7 +595,7 @@ class Client implements KeyportClient {
         await this.licenses.refresh(copy.softwareId, this.identity.deviceId);
         report.refreshed.push(copy.softwareId);
       } catch (error) {
-        if (error instanceof ClientError && ['LICENSE_REVOKED', 'NOT_REGISTERED'].includes(error.code)) {
+        if (copyGoneFromDevice(error)) {
           report.departures.push(copy.softwareId);
         } else throw error;
       }

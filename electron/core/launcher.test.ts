@@ -153,7 +153,10 @@ describe('launching an installed program (S51–S54)', () => {
       currentDeviceId: payload.dev as string,
       jwks,
     };
-    await expect(checkLaunch({ ...check, now: new Date() })).resolves.toMatchObject({ sw: SOFTWARE });
+    await expect(checkLaunch({ ...check, now: new Date() })).resolves.toMatchObject({
+      claims: { sw: SOFTWARE },
+      licenseKey: check.licenseKey,
+    });
     const error = await checkLaunch({ ...check, now: afterLease }).catch((e: unknown) => e as ClientError);
     expect(error).toBeInstanceOf(ClientError);
     expect((error as ClientError).message).toMatch(/lease has ended/);

@@ -30,8 +30,16 @@ export interface LaunchCheck {
   now: Date;
 }
 
-/** The claims of a key that may run here, or a ClientError saying why not. */
-export async function checkLaunch(check: LaunchCheck): Promise<LicenseClaims> {
+/** What a passed check proved: an installed copy with a key whose claims check here. */
+export interface ApprovedLaunch {
+  name: string;
+  installed: NonNullable<LocalCopy['installed']>;
+  licenseKey: string;
+  claims: LicenseClaims;
+}
+
+/** The launch this device may make, or a ClientError saying why not. */
+export async function checkLaunch(check: LaunchCheck): Promise<ApprovedLaunch> {
   const { copy, softwareId } = check;
   if (!copy?.installed) {
     throw new ClientError('NOT_INSTALLED', `${copy?.name ?? softwareId} is not installed on this device.`);
@@ -77,7 +85,7 @@ export async function checkLaunch(check: LaunchCheck): Promise<LicenseClaims> {
       `${copy.name}'s license key belongs to another copy. Install it again.`,
     );
   }
-  return claims;
+  return { name: copy.name, installed: copy.installed, licenseKey: check.licenseKey, claims };
 }
 
 function launchRefusal(name: string, error: unknown): ClientError {

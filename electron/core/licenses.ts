@@ -5,16 +5,13 @@
  * copy moved away, the key removed and the copy marked as moved (invariant 4).
  */
 import type { JSONWebKeySet } from 'jose';
-import { ClientError } from '../../shared/client-errors.ts';
+import { ClientError, copyGoneFromDevice } from '../../shared/client-errors.ts';
 import { verifyLicense, type LicenseClaims } from '../../shared/license.ts';
 import type { LocalStateStore } from './local-state.ts';
 import type { ProviderClient } from './provider-client.ts';
 import type { SecretStore } from './secret-store.ts';
 
 const keyName = (softwareId: string) => `license:${softwareId}`;
-
-/** Codes with which the provider says "this copy is not yours on this device any more". */
-const GONE = new Set(['LICENSE_REVOKED', 'NOT_REGISTERED']);
 
 export class LicenseKeeper {
   constructor(
@@ -56,7 +53,7 @@ export class LicenseKeeper {
       const { licenseKey } = await this.provider.refresh({ softwareId, deviceId });
       return await this.keep(softwareId, deviceId, licenseKey);
     } catch (error) {
-      if (error instanceof ClientError && GONE.has(error.code)) await this.markMoved(softwareId);
+      if (copyGoneFromDevice(error)) await this.markMoved(softwareId);
       throw error;
     }
   }

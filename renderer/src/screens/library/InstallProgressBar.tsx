@@ -4,7 +4,6 @@ import { formatEta } from '../../format.ts';
 
 const PHASES: Record<InstallPhase, string> = {
   downloading: 'Downloading',
-  verifying: 'Checking the download',
   installing: 'Installing',
   licensing: 'Getting the license key',
   done: 'Done',
