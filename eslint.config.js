@@ -19,40 +19,82 @@ const SHIPPED = {
 
 /** One block per set of files, each with all of its restrictions. */
 function importBoundaries() {
-  const restrict = (files, extra = [], ignores = []) => ({
+  const NO_TEST_SUPPORT = {
+    group: ['**/test-support/*', '**/server/test/*', '../test/*'],
+    message: 'Test scaffolding stays out of production code.',
+  };
+  const restrict = (files, extra = { paths: [], patterns: [] }, ignores = []) => ({
     files,
-    ignores: ['**/*.test.ts', '**/test-support/**', 'server/test/**', ...ignores],
+    ignores: ['**/*.test.ts', '**/*.test.tsx', '**/test-support/**', 'server/test/**', ...ignores],
     rules: {
-      'no-restricted-imports': ['error', { paths: SHIPPED.paths, patterns: [...SHIPPED.patterns, ...extra] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...SHIPPED.paths, ...(extra.paths ?? [])],
+          patterns: [...SHIPPED.patterns, NO_TEST_SUPPORT, ...(extra.patterns ?? [])],
+        },
+      ],
     },
   });
+  const own = ['electron/core/**', 'shared/**', 'server/services/**', 'server/lib/**', 'server/db/**'];
   return [
-    restrict(
-      ['electron/**/*.ts', 'shared/**/*.ts', 'server/**/*.ts'],
-      [],
-      ['server/services/**', 'server/lib/**', 'server/db/**'],
-    ),
+    restrict(['electron/**/*.ts', 'shared/**/*.ts', 'server/**/*.ts'], undefined, own),
+    // The client core is plain Node: no Electron, and nothing of the provider.
+    restrict(['electron/core/**/*.ts'], {
+      paths: [{ name: 'electron', message: 'The core runs without Electron (the CLI, the web shell).' }],
+      patterns: [
+        { group: ['**/server/*', '**/server/**'], message: 'The core talks to the provider over HTTP only.' },
+      ],
+    }),
+    // What both halves import depends on neither.
+    restrict(['shared/**/*.ts'], {
+      patterns: [
+        {
+          group: ['../electron/*', '../server/*', '../renderer/*', '../server-mock/*', '../dev/*'],
+          message: 'shared/ imports nothing outside itself.',
+        },
+      ],
+    }),
     // The provider's layers point one way: routes → services → lib → db. HTTP stays in
     // routes; the rules in services run without it (admin operations, the seed).
-    restrict(
-      ['server/services/**/*.ts'],
-      [{ group: ['../routes/*'], message: 'Services know nothing of HTTP routes.' }],
-    ),
-    restrict(
-      ['server/lib/**/*.ts', 'server/db/**/*.ts'],
-      [{ group: ['../routes/*', '../services/*'], message: 'lib/ and db/ sit below services and routes.' }],
-    ),
+    restrict(['server/services/**/*.ts'], {
+      patterns: [{ group: ['../routes/*'], message: 'Services know nothing of HTTP routes.' }],
+    }),
+    restrict(['server/lib/**/*.ts', 'server/db/**/*.ts'], {
+      patterns: [
+        { group: ['../routes/*', '../services/*'], message: 'lib/ and db/ sit below services and routes.' },
+      ],
+    }),
     // The mock is the provider behind faults: it builds the provider and seeds it, and
     // reaches none of its insides (which is what keeps it from growing a second copy).
-    restrict(
-      ['server-mock/**/*.ts'],
-      [
+    restrict(['server-mock/**/*.ts'], {
+      patterns: [
         {
           regex: '^\\.\\./server/(?!app\\.ts$|seed/)',
           message: 'The mock uses only the provider app factory (server/app.ts) and its seed.',
         },
       ],
-    ),
+    }),
+    // The renderer is a web page that talks to the app through ClientApi alone.
+    restrict(['renderer/src/**/*.{ts,tsx}'], {
+      patterns: [
+        {
+          group: [
+            '**/electron/*',
+            '**/electron/**',
+            '**/server/*',
+            '**/server/**',
+            '**/server-mock/*',
+            'node:*',
+          ],
+          message: 'The renderer reaches the app through ClientApi only.',
+        },
+        {
+          regex: '/shared/(?!client-api\\.ts$|client-errors\\.ts$|client-proxy\\.ts$|format\\.ts$|api\\.ts$)',
+          message: 'The renderer imports only the app API and pure shared modules.',
+        },
+      ],
+    }),
   ];
 }
 
