@@ -22,7 +22,7 @@ import { x as extract } from 'tar';
 import { download } from '../electron/core/downloader.ts';
 import { installPackage } from '../electron/core/installer.ts';
 import { packFiles } from '../server/seed/package-builder.ts';
-import { createUser, enrol, publishSoftware, startProvider } from '../server/test/harness.ts';
+import { createUser, enrol, publishSoftware, startProvider } from '../test-support/provider-harness.ts';
 
 const PACKAGE_MIB = Number(process.env.KEYPORT_BENCH_PACKAGE_MIB ?? 64);
 const ROUNDS = 3;

@@ -13,8 +13,8 @@ import {
   publishSoftware,
   startProvider,
   type ApiResponse,
-} from '../server/test/harness.ts';
-import { testDatabaseKind } from '../server/test/test-database.ts';
+} from '../test-support/provider-harness.ts';
+import { testDatabaseKind } from '../test-support/test-database.ts';
 
 const ROUNDS = 5;
 

@@ -14,8 +14,8 @@ import {
   publishSoftware,
   startProvider,
   type TestProvider,
-} from '../server/test/harness.ts';
-import { testDatabaseKind } from '../server/test/test-database.ts';
+} from '../test-support/provider-harness.ts';
+import { testDatabaseKind } from '../test-support/test-database.ts';
 
 const CONCURRENCY = 8;
 

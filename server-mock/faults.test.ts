@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, problemType } from '../shared/errors.ts';
 import { startMockServer, type RunningMockServer } from './server.ts';
-import { buyer, call } from './test-support.ts';
+import { buyer, call } from '../test-support/http-calls.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 

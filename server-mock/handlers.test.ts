@@ -6,7 +6,7 @@ import { getResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createKeyportMock, type KeyportMock } from './mock.ts';
-import { buyer, call } from './test-support.ts';
+import { buyer, call } from '../test-support/http-calls.ts';
 
 const URL = 'http://provider.keyport.test';
 let mock: KeyportMock;

@@ -14,10 +14,10 @@ import { list } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedDeviceId } from '../shared/device-id.ts';
 import { LICENSE_TYPE, LicenseInvalidError, verifyLicense } from '../shared/license.ts';
-import { startProvider, type TestProvider } from '../server/test/harness.ts';
+import { startProvider, type TestProvider } from '../test-support/provider-harness.ts';
 import { minimalPackage } from './mock.ts';
 import { startMockServer, type RunningMockServer } from './server.ts';
-import { buyer, call, randomDeviceId } from './test-support.ts';
+import { buyer, call, randomDeviceId } from '../test-support/http-calls.ts';
 
 const run = promisify(execFile);
 

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createKeyportClient, type KeyportClient } from '../../electron/core/client.ts';
-import { testSecretStore } from '../../electron/core/test-support/keychain.ts';
+import { testSecretStore } from '../../test-support/keychain.ts';
 import { startWebShell } from '../../electron/web-shell/web-shell.ts';
 
 export interface AppDevice {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from '../../server/app.ts';
 import { seedDemo } from '../../server/seed/demo.ts';
-import { publishBuiltProgram } from '../../electron/core/test-support/publish-program.ts';
+import { publishBuiltProgram } from '../../test-support/publish-program.ts';
 
 export const BIG_PROGRAM = {
   softwareId: 'starfield-atlas',

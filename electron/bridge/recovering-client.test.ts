@@ -1,7 +1,7 @@
 /** The client both shells hold: one that survives a failed start and recovers on a later call. */
 import { describe, expect, it, vi } from 'vitest';
 import { ClientError } from '../../shared/client-errors.ts';
-import { createFakeClient, FAKE_STATUS } from '../test-support/fake-client.ts';
+import { createFakeClient, FAKE_STATUS } from '../../test-support/fake-client.ts';
 import { createRecoveringClient } from './recovering-client.ts';
 
 describe('createRecoveringClient', () => {

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBackend, type Backend } from '../core/test-support/backends.ts';
-import { KEYCHAIN_READY } from '../core/test-support/keychain.ts';
+import { startBackend, type Backend } from '../../test-support/backends.ts';
+import { KEYCHAIN_READY } from '../../test-support/keychain.ts';
 
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../bin/keyport.js');
 

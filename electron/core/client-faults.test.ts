@@ -11,8 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InstallProgress } from '../../shared/client-api.ts';
 import { startMockServer, type RunningMockServer } from '../../server-mock/server.ts';
 import { createKeyportClient, type KeyportClient } from './client.ts';
-import { clientErrorOf } from './test-support/client-errors.ts';
-import { testSecretStore } from './test-support/keychain.ts';
+import { clientErrorOf } from '../../test-support/client-error-of.ts';
+import { testSecretStore } from '../../test-support/keychain.ts';
 import { packFiles } from '../../server/seed/package-builder.ts';
 
 let server: RunningMockServer;

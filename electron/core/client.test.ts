@@ -10,9 +10,9 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientEvent, InstallProgress } from '../../shared/client-api.ts';
 import { createKeyportClient, type ClientDependencies, type KeyportClient } from './client.ts';
-import { startBackend, type Backend } from './test-support/backends.ts';
-import { clientErrorOf } from './test-support/client-errors.ts';
-import { testSecretStore } from './test-support/keychain.ts';
+import { startBackend, type Backend } from '../../test-support/backends.ts';
+import { clientErrorOf } from '../../test-support/client-error-of.ts';
+import { testSecretStore } from '../../test-support/keychain.ts';
 
 interface TestDevice {
   client: KeyportClient;

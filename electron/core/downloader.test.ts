@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { download, type DownloadProgress } from './downloader.ts';
-import { clientErrorOf } from './test-support/client-errors.ts';
+import { clientErrorOf } from '../../test-support/client-error-of.ts';
 
 interface Release {
   body: Buffer;

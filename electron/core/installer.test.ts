@@ -26,8 +26,8 @@ import {
   resolveEntryPoint,
   uninstallPackage,
 } from './installer.ts';
-import { maliciousCases, rawTar, rawTarGz } from '../../shared/test-support/malicious-archives.ts';
-import { clientErrorOf } from './test-support/client-errors.ts';
+import { maliciousCases, rawTar, rawTarGz } from '../../test-support/malicious-archives.ts';
+import { clientErrorOf } from '../../test-support/client-error-of.ts';
 
 let work: string;
 /** Everything the installer could touch: the install root and a sentinel folder beside it. */

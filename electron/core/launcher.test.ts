@@ -15,8 +15,8 @@ import { createKeyportClient, type KeyportClient } from './client.ts';
 import { checkLaunch } from './launcher.ts';
 import type { LocalCopy } from './local-state.ts';
 import type { SecretStore } from './secret-store.ts';
-import { startBackend, type Backend } from './test-support/backends.ts';
-import { testSecretStore } from './test-support/keychain.ts';
+import { startBackend, type Backend } from '../../test-support/backends.ts';
+import { testSecretStore } from '../../test-support/keychain.ts';
 
 const SOFTWARE = 'hello-launch';
 

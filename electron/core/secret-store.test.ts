@@ -5,7 +5,7 @@ import { AsyncEntry } from '@napi-rs/keyring';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientError } from '../../shared/client-errors.ts';
 import { keychainService, openSecretStore } from './secret-store.ts';
-import { KEYCHAIN_READY, NO_KEYCHAIN_REASON } from './test-support/keychain.ts';
+import { KEYCHAIN_READY, NO_KEYCHAIN_REASON } from '../../test-support/keychain.ts';
 
 const folders: string[] = [];
 async function profile(): Promise<string> {

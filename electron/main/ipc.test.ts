@@ -11,7 +11,7 @@ import {
   type ClientEvent,
 } from '../../shared/client-api.ts';
 import { createIpcBridge } from '../preload/ipc.ts';
-import { createFakeClient, FAKE_STATUS } from '../test-support/fake-client.ts';
+import { createFakeClient, FAKE_STATUS } from '../../test-support/fake-client.ts';
 import { forwardClientEvents, registerClientIpc } from './ipc.ts';
 
 type Handler = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;

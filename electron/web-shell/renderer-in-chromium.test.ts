@@ -13,7 +13,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRenderer } from '../../dev/renderer-build.ts';
-import { createFakeClient, FAKE_STATUS, type FakeClient } from '../test-support/fake-client.ts';
+import { createFakeClient, FAKE_STATUS, type FakeClient } from '../../test-support/fake-client.ts';
 import { startWebShell, type WebShell } from './web-shell.ts';
 
 const CHROMIUM = process.env.KEYPORT_TEST_CHROMIUM ?? '/usr/bin/chromium';

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientEvent } from '../../shared/client-api.ts';
 import { CONTENT_SECURITY_POLICY, META_CONTENT_SECURITY_POLICY } from '../bridge/content-security-policy.ts';
 import { REPO_ROOT } from '../../dev/renderer-build.ts';
-import { createFakeClient, FAKE_STATUS, type FakeClient } from '../test-support/fake-client.ts';
+import { createFakeClient, FAKE_STATUS, type FakeClient } from '../../test-support/fake-client.ts';
 import { MAX_BODY_BYTES, startWebShell, type WebShell } from './web-shell.ts';
 
 interface Answer {

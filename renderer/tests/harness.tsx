@@ -14,7 +14,7 @@ import { userEvent, type UserEvent } from '@testing-library/user-event';
 import type { ClientBridge } from '../../shared/client-api.ts';
 import { dispatchClientCall } from '../../electron/bridge/client-dispatch.ts';
 import { createKeyportClient, type KeyportClient } from '../../electron/core/client.ts';
-import { testSecretStore } from '../../electron/core/test-support/keychain.ts';
+import { testSecretStore } from '../../test-support/keychain.ts';
 import { startMockServer, type MockServerOptions, type RunningMockServer } from '../../server-mock/server.ts';
 import type { KeyportMock, PublishOptions } from '../../server-mock/mock.ts';
 import { App } from '../src/App.tsx';

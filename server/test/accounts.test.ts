@@ -4,8 +4,17 @@
  * rate limit with Retry-After, sign-out and the 30-day session expiry on the test clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, randomDeviceId, startProvider, type TestProvider } from './harness.ts';
-import { expectProblem, expectUnauthenticated, expectValidation } from './problem-assertions.ts';
+import {
+  createUser,
+  randomDeviceId,
+  startProvider,
+  type TestProvider,
+} from '../../test-support/provider-harness.ts';
+import {
+  expectProblem,
+  expectUnauthenticated,
+  expectValidation,
+} from '../../test-support/problem-assertions.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;

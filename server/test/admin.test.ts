@@ -16,8 +16,12 @@ import {
   smallPackage,
   startProvider,
   type TestProvider,
-} from './harness.ts';
-import { expectProblem, expectUnauthenticated, expectValidation } from './problem-assertions.ts';
+} from '../../test-support/provider-harness.ts';
+import {
+  expectProblem,
+  expectUnauthenticated,
+  expectValidation,
+} from '../../test-support/problem-assertions.ts';
 
 const MAX_RELEASE_BYTES = 64 * 1024;
 

@@ -12,8 +12,12 @@ import {
   smallPackage,
   startProvider,
   type TestProvider,
-} from './harness.ts';
-import { expectProblem, expectUnauthenticated, expectValidation } from './problem-assertions.ts';
+} from '../../test-support/provider-harness.ts';
+import {
+  expectProblem,
+  expectUnauthenticated,
+  expectValidation,
+} from '../../test-support/problem-assertions.ts';
 
 /** name → softwareId of everything listed in this file's catalog (sorted by name). */
 const LISTED = [

@@ -14,8 +14,8 @@ import {
   startProvider,
   type ApiResponse,
   type TestProvider,
-} from './harness.ts';
-import { expectProblem } from './problem-assertions.ts';
+} from '../../test-support/provider-harness.ts';
+import { expectProblem } from '../../test-support/problem-assertions.ts';
 
 let provider: TestProvider;
 const db = () => provider.app.keyport.registry.db;

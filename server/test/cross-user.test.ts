@@ -17,7 +17,7 @@ import {
   randomDeviceId,
   startProvider,
   type TestProvider,
-} from './harness.ts';
+} from '../../test-support/provider-harness.ts';
 
 interface World {
   /** A's devices: `a1` holds the copy, `a2` held it before a transfer, `a3` never held anything. */

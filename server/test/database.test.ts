@@ -24,9 +24,9 @@ import {
   startProvider,
   type ApiResponse,
   type TestProvider,
-} from './harness.ts';
-import { expectProblem } from './problem-assertions.ts';
-import { createTestDatabase, testDatabaseKind } from './test-database.ts';
+} from '../../test-support/provider-harness.ts';
+import { expectProblem } from '../../test-support/problem-assertions.ts';
+import { createTestDatabase, testDatabaseKind } from '../../test-support/test-database.ts';
 
 const onPostgres = testDatabaseKind() === 'postgres';
 

@@ -13,7 +13,12 @@ import { extract } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedDeviceId } from '../../shared/device-id.ts';
 import { DEMO_ACCOUNT, DEMO_CATALOG, DEMO_SECOND_DEVICE, seedDemo } from '../seed/demo.ts';
-import { license, randomDeviceId, startProvider, type TestProvider } from './harness.ts';
+import {
+  license,
+  randomDeviceId,
+  startProvider,
+  type TestProvider,
+} from '../../test-support/provider-harness.ts';
 
 const run = promisify(execFile);
 

@@ -13,8 +13,12 @@ import {
   smallPackage,
   startProvider,
   type TestProvider,
-} from './harness.ts';
-import { expectProblem, expectUnauthenticated, expectValidation } from './problem-assertions.ts';
+} from '../../test-support/provider-harness.ts';
+import {
+  expectProblem,
+  expectUnauthenticated,
+  expectValidation,
+} from '../../test-support/problem-assertions.ts';
 import { sha256Hex } from '../lib/secrets.ts';
 
 describe('GET /v1/downloads/:softwareId', () => {

@@ -7,8 +7,8 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../shared/errors.ts';
-import { startProvider, type TestProvider } from './harness.ts';
-import { expectProblem } from './problem-assertions.ts';
+import { startProvider, type TestProvider } from '../../test-support/provider-harness.ts';
+import { expectProblem } from '../../test-support/problem-assertions.ts';
 
 /** DESIGN §3, route by route, with the error codes it documents (and the ones we added). */
 const DESIGN_ROUTES: Array<{

@@ -15,8 +15,12 @@ import {
   randomDeviceId,
   startProvider,
   type TestProvider,
-} from './harness.ts';
-import { expectProblem, expectUnauthenticated, expectValidation } from './problem-assertions.ts';
+} from '../../test-support/provider-harness.ts';
+import {
+  expectProblem,
+  expectUnauthenticated,
+  expectValidation,
+} from '../../test-support/problem-assertions.ts';
 
 const MINUTE = 60_000;
 const LEASE_SECONDS = 30 * 24 * 3600;

@@ -5,7 +5,12 @@
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishSoftware, randomDeviceId, startProvider, type TestProvider } from './harness.ts';
+import {
+  publishSoftware,
+  randomDeviceId,
+  startProvider,
+  type TestProvider,
+} from '../../test-support/provider-harness.ts';
 
 let provider: TestProvider;
 const lines: string[] = [];

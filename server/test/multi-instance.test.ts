@@ -22,9 +22,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLicense } from '../../shared/license.ts';
-import { randomDeviceId, smallPackage, type ApiResponse } from './harness.ts';
-import { expectProblem } from './problem-assertions.ts';
-import { createTestDatabase, testDatabaseKind, type TestDatabase } from './test-database.ts';
+import { randomDeviceId, smallPackage, type ApiResponse } from '../../test-support/provider-harness.ts';
+import { expectProblem } from '../../test-support/problem-assertions.ts';
+import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../../test-support/test-database.ts';
 
 const onPostgres = testDatabaseKind() === 'postgres';
 const title = onPostgres

@@ -9,9 +9,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { smallPackage, startProvider, type ApiResponse, type TestProvider } from './harness.ts';
+import {
+  smallPackage,
+  startProvider,
+  type ApiResponse,
+  type TestProvider,
+} from '../../test-support/provider-harness.ts';
 import { sha256Hex } from '../lib/secrets.ts';
-import { maliciousCases } from '../../shared/test-support/malicious-archives.ts';
+import { maliciousCases } from '../../test-support/malicious-archives.ts';
 
 // ── a minimal ustar writer ───────────────────────────────────────────────────
 interface TarEntry {

@@ -8,7 +8,13 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLicense } from '../../shared/license.ts';
-import { license, publishSoftware, randomDeviceId, startProvider, type TestProvider } from './harness.ts';
+import {
+  license,
+  publishSoftware,
+  randomDeviceId,
+  startProvider,
+  type TestProvider,
+} from '../../test-support/provider-harness.ts';
 
 describe('original scenario: buy on one device, move it to another', () => {
   let provider: TestProvider;

@@ -12,8 +12,12 @@ import {
   randomDeviceId,
   startProvider,
   type TestProvider,
-} from './harness.ts';
-import { expectProblem, expectUnauthenticated, expectValidation } from './problem-assertions.ts';
+} from '../../test-support/provider-harness.ts';
+import {
+  expectProblem,
+  expectUnauthenticated,
+  expectValidation,
+} from '../../test-support/problem-assertions.ts';
 
 describe('transfers', () => {
   let provider: TestProvider;

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildApp, type ProviderApp, type SettingsOverrides } from '../app.ts';
-import { packFiles } from '../seed/package-builder.ts';
+import { buildApp, type ProviderApp, type SettingsOverrides } from '../server/app.ts';
+import { packFiles } from '../server/seed/package-builder.ts';
 import { openTestRegistry } from './test-database.ts';
 
 export interface TestClock {

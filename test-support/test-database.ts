@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
-import { openPostgres, openSqlite, type RegistryDb } from '../db/database.ts';
+import { openPostgres, openSqlite, type RegistryDb } from '../server/db/database.ts';
 
 export function testDatabaseKind(): 'sqlite' | 'postgres' {
   return process.env.KEYPORT_TEST_DATABASE_URL ? 'postgres' : 'sqlite';

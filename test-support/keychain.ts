@@ -4,7 +4,7 @@
  * opt-in file store, so the rest of the core still gets tested on a bare machine.
  * Tests of the keychain itself skip with `NO_KEYCHAIN_REASON` instead.
  */
-import { openSecretStore, type SecretStore } from '../secret-store.ts';
+import { openSecretStore, type SecretStore } from '../electron/core/secret-store.ts';
 
 export const KEYCHAIN_READY = process.env.KEYPORT_KEYCHAIN_READY === '1';
 

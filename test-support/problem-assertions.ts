@@ -4,8 +4,8 @@
  * pins the status DESIGN §3 promises even if the code table drifts.
  */
 import { expect } from 'vitest';
-import { ERROR_CODES, problemType, type ErrorCode } from '../../shared/errors.ts';
-import type { ApiResponse } from './harness.ts';
+import { ERROR_CODES, problemType, type ErrorCode } from '../shared/errors.ts';
+import type { ApiResponse } from './provider-harness.ts';
 
 /** The response is `application/problem+json` with `type`, `title`, `status` and this `code`. */
 export function expectProblem(response: ApiResponse, status: number, code: ErrorCode): void {

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startProvider } from '../../../server/test/harness.ts';
+import { startProvider } from './provider-harness.ts';
 import { publishBuiltProgram } from './publish-program.ts';
 
 export interface Backend {
@@ -20,10 +20,7 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-const RUNTIME = path.join(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../server/seed/programs/runtime.ts',
-);
+const RUNTIME = path.join(path.dirname(fileURLToPath(import.meta.url)), '../server/seed/programs/runtime.ts');
 
 /** The demo "hello" program, made for `softwareId`: it refuses a license for anything else. */
 async function helloProgramSource(softwareId: string, name: string): Promise<string> {

@@ -1,4 +1,4 @@
-import { ClientError } from '../../../shared/client-errors.ts';
+import { ClientError } from '../shared/client-errors.ts';
 
 /** The ClientError a call fails with; anything else (or success) fails the test. */
 export async function clientErrorOf(promise: Promise<unknown>): Promise<ClientError> {

@@ -10,9 +10,9 @@ import {
   type ClientEvent,
   type ClientMethod,
   type LibraryItem,
-} from '../../shared/client-api.ts';
-import { ClientError } from '../../shared/client-errors.ts';
-import type { ShellClient } from '../bridge/recovering-client.ts';
+} from '../shared/client-api.ts';
+import { ClientError } from '../shared/client-errors.ts';
+import type { ShellClient } from '../electron/bridge/recovering-client.ts';
 
 export const FAKE_DEVICE_ID = 'a1b2c3d4e5f6'.padEnd(64, '0');
 

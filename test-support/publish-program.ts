@@ -3,7 +3,7 @@
  * the provider and the mock) and the e2e run. Kept apart from backends.ts so the e2e
  * tests can use it without pulling in the provider's test harness.
  */
-import { buildProgramPackage } from '../../../server/seed/package-builder.ts';
+import { buildProgramPackage } from '../server/seed/package-builder.ts';
 
 /** A program built from TypeScript `source`, as the admin API publishes it. */
 export interface BuiltProgram {
