@@ -90,7 +90,8 @@ function importBoundaries() {
           message: 'The renderer reaches the app through ClientApi only.',
         },
         {
-          regex: '/shared/(?!client-api\\.ts$|client-errors\\.ts$|client-proxy\\.ts$|format\\.ts$|api\\.ts$)',
+          regex:
+            '(^@shared/|/shared/)(?!client-api\\.ts$|client-errors\\.ts$|client-proxy\\.ts$|format\\.ts$|api\\.ts$)',
           message: 'The renderer imports only the app API and pure shared modules.',
         },
       ],

@@ -20,6 +20,8 @@ export function rendererViteConfig(outDir: string = RENDERER_OUT_DIR) {
     root: RENDERER_ROOT,
     base: './',
     plugins: [react()],
+    // The renderer names shared modules by `@shared/…` (renderer/tsconfig.json says the same).
+    resolve: { alias: { '@shared': path.join(REPO_ROOT, 'shared') } },
     build: {
       outDir,
       emptyOutDir: true,

@@ -6,8 +6,8 @@
  * The bridge is picked on first use, not at import, so component tests can install an
  * in-process bridge before the first call.
  */
-import type { ClientBridge } from '../../shared/client-api.ts';
-import { createClientProxy } from '../../shared/client-proxy.ts';
+import type { ClientBridge } from '@shared/client-api.ts';
+import { createClientProxy } from '@shared/client-proxy.ts';
 import { createWebShellBridge, takeLaunchSecret } from './web-shell-bridge.ts';
 
 let webShell: ClientBridge | null = null;

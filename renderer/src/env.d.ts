@@ -1,4 +1,4 @@
-import type { ClientBridge } from '../../shared/client-api.ts';
+import type { ClientBridge } from '@shared/client-api.ts';
 
 declare global {
   interface Window {

@@ -2,7 +2,7 @@
  * Errors as screens show them: the `ClientError`'s sentence, never a stack or a status
  * code. Anything else (a bug in the renderer) still becomes a sentence.
  */
-import { ClientError } from '../../shared/client-errors.ts';
+import { ClientError } from '@shared/client-errors.ts';
 
 export interface ShownError {
   code: string;

@@ -11,7 +11,7 @@ import {
   type ClientBridge,
   type ClientEnvelope,
   type ClientEvent,
-} from '../../shared/client-api.ts';
+} from '@shared/client-api.ts';
 
 const SECRET_STORAGE_KEY = 'keyport.web-shell.secret';
 

@@ -4,7 +4,7 @@
  * program they belong to, so the detail page and its dialog can show them.
  */
 import { create } from 'zustand';
-import type { ClientOutput } from '../../../shared/client-api.ts';
+import type { ClientOutput } from '@shared/client-api.ts';
 import { client } from '../client.ts';
 import { describeError, type ShownError } from '../errors.ts';
 import { without } from './records.ts';

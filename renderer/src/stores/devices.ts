@@ -3,7 +3,7 @@
  * with renaming and retiring. Each device's action and its error stay with that device.
  */
 import { create } from 'zustand';
-import type { DeviceSummary } from '../../../shared/client-api.ts';
+import type { DeviceSummary } from '@shared/client-api.ts';
 import { client } from '../client.ts';
 import { describeError, type ShownError } from '../errors.ts';
 import { without } from './records.ts';

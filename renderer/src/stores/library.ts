@@ -4,13 +4,7 @@
  * checking with the provider for copies that moved while the window was not looking.
  */
 import { create } from 'zustand';
-import type {
-  InstallProgress,
-  LibraryItem,
-  RunLog,
-  RunResult,
-  SyncReport,
-} from '../../../shared/client-api.ts';
+import type { InstallProgress, LibraryItem, RunLog, RunResult, SyncReport } from '@shared/client-api.ts';
 import { client } from '../client.ts';
 import { describeError, type ShownError } from '../errors.ts';
 import { without } from './records.ts';

@@ -4,7 +4,7 @@
  * not start, or the shell is gone), which the window shows instead of the screens.
  */
 import { create } from 'zustand';
-import type { AppStatus } from '../../../shared/client-api.ts';
+import type { AppStatus } from '@shared/client-api.ts';
 import { client } from '../client.ts';
 import { describeError, type ShownError } from '../errors.ts';
 

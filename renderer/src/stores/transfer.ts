@@ -4,7 +4,7 @@
  * on a device card) starts at the first step still to decide.
  */
 import { create } from 'zustand';
-import type { TransferOutcome } from '../../../shared/client-api.ts';
+import type { TransferOutcome } from '@shared/client-api.ts';
 import { client } from '../client.ts';
 import { describeError, type ShownError } from '../errors.ts';
 import { useDevicesStore } from './devices.ts';

@@ -1,5 +1,5 @@
-import type { InstallPhase, InstallProgress } from '../../../../shared/client-api.ts';
-import { formatBytes } from '../../../../shared/format.ts';
+import type { InstallPhase, InstallProgress } from '@shared/client-api.ts';
+import { formatBytes } from '@shared/format.ts';
 import { formatEta } from '../../format.ts';
 
 const PHASES: Record<InstallPhase, string> = {

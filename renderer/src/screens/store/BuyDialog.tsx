@@ -1,5 +1,5 @@
-import type { ThisDevice } from '../../../../shared/client-api.ts';
-import { formatPrice } from '../../../../shared/format.ts';
+import type { ThisDevice } from '@shared/client-api.ts';
+import { formatPrice } from '@shared/format.ts';
 import { useCatalogStore, type CatalogItem, type Purchase } from '../../stores/catalog.ts';
 import { useNavigationStore } from '../../stores/navigation.ts';
 import { useSessionStore } from '../../stores/session.ts';

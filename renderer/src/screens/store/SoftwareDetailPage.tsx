@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { formatBytes, formatPrice } from '../../../../shared/format.ts';
+import { formatBytes, formatPrice } from '@shared/format.ts';
 import { formatDate } from '../../format.ts';
 import { useCatalogStore, type CatalogItem, type Release } from '../../stores/catalog.ts';
 import { useNavigationStore } from '../../stores/navigation.ts';

@@ -1,4 +1,4 @@
-import { formatBytes, formatPrice } from '../../../../shared/format.ts';
+import { formatBytes, formatPrice } from '@shared/format.ts';
 import type { CatalogItem } from '../../stores/catalog.ts';
 import { useNavigationStore } from '../../stores/navigation.ts';
 import { Badge } from '../../ui/Notices.tsx';
