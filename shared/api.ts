@@ -69,7 +69,9 @@ export const CreateAccountBody = z.strictObject({
   password: Password,
   displayName: DisplayName,
 });
+export type CreateAccountBody = z.infer<typeof CreateAccountBody>;
 export const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(200) });
+export type LoginBody = z.infer<typeof LoginBody>;
 export const SessionResult = z.object({ user: User, token: z.string() });
 export const MeResult = z.object({ user: User });
 
@@ -82,6 +84,7 @@ export const Device = z.object({
 });
 export type Device = z.infer<typeof Device>;
 export const EnrolDeviceBody = z.strictObject({ deviceId: DeviceId, name: DeviceName, platform: Platform });
+export type EnrolDeviceBody = z.infer<typeof EnrolDeviceBody>;
 export const RenameDeviceBody = z.strictObject({ name: DeviceName });
 export const DeviceParams = z.strictObject({ deviceId: DeviceId });
 export const DeviceResult = z.object({ device: Device });
@@ -120,6 +123,7 @@ export const SoftwareResult = z.object({ software: SoftwareDetail });
 
 // ── purchases and registrations ──────────────────────────────────────────────
 export const PurchaseBody = z.strictObject({ softwareId: SoftwareId, deviceId: DeviceId });
+export type PurchaseBody = z.infer<typeof PurchaseBody>;
 export const Purchase = z.object({
   purchaseId: OpaqueId,
   softwareId: SoftwareId,
@@ -145,8 +149,10 @@ export const DownloadQuery = z.strictObject({ deviceId: DeviceId });
 
 // ── licenses ─────────────────────────────────────────────────────────────────
 export const LicenseRequestBody = z.strictObject({ softwareId: SoftwareId, deviceId: DeviceId });
+export type LicenseRequestBody = z.infer<typeof LicenseRequestBody>;
 export const LicenseRequestResult = z.object({ transactionId: z.string(), expiresAt: Timestamp });
 export const RedeemBody = z.strictObject({ transactionId: z.string().min(1).max(200), deviceId: DeviceId });
+export type RedeemBody = z.infer<typeof RedeemBody>;
 export const LicenseClaims = z.object({
   iss: z.string(),
   sub: z.string().describe('copy ID'),
@@ -160,6 +166,7 @@ export const LicenseClaims = z.object({
 export type LicenseClaims = z.infer<typeof LicenseClaims>;
 export const LicenseResult = z.object({ licenseKey: z.string(), claims: LicenseClaims });
 export const RefreshBody = LicenseRequestBody;
+export type RefreshBody = LicenseRequestBody;
 export const Jwks = z.object({
   keys: z.array(
     z.object({
@@ -179,6 +186,7 @@ export const TransferBody = z.strictObject({
   sourceDeviceId: DeviceId,
   destinationDeviceId: DeviceId,
 });
+export type TransferBody = z.infer<typeof TransferBody>;
 export const Transfer = z.object({
   transferId: OpaqueId,
   copyId: OpaqueId,

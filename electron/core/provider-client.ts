@@ -25,6 +25,16 @@ import {
   TransferList,
   TransferResult,
 } from '../../shared/api.ts';
+import type {
+  CreateAccountBody,
+  EnrolDeviceBody,
+  LicenseRequestBody,
+  LoginBody,
+  PurchaseBody,
+  RedeemBody,
+  RefreshBody,
+  TransferBody,
+} from '../../shared/api.ts';
 import { ClientError, clientErrorFromProblem } from '../../shared/client-errors.ts';
 
 export interface ProviderClientOptions {
@@ -80,10 +90,10 @@ export class ProviderClient {
   }
 
   // ── the API, one method per route (DESIGN §3) ─────────────────────────────
-  createAccount(body: { email: string; password: string; displayName: string }) {
+  createAccount(body: CreateAccountBody) {
     return this.request('POST', '/v1/accounts', { body, schema: SessionResult, retry: false, auth: false });
   }
-  signIn(body: { email: string; password: string }) {
+  signIn(body: LoginBody) {
     return this.request('POST', '/v1/sessions', { body, schema: SessionResult, retry: false, auth: false });
   }
   signOut() {
@@ -92,7 +102,7 @@ export class ProviderClient {
   me() {
     return this.request('GET', '/v1/me', { schema: MeResult, retry: true });
   }
-  enrolDevice(body: { deviceId: string; name: string; platform: string }) {
+  enrolDevice(body: EnrolDeviceBody) {
     return this.request('POST', '/v1/devices', { body, schema: DeviceResult, retry: true });
   }
   listDevices() {
@@ -119,7 +129,7 @@ export class ProviderClient {
       auth: false,
     });
   }
-  purchase(body: { softwareId: string; deviceId: string }, idempotencyKey: string) {
+  purchase(body: PurchaseBody, idempotencyKey: string) {
     return this.request('POST', '/v1/purchases', {
       body,
       schema: PurchaseResult,
@@ -133,22 +143,19 @@ export class ProviderClient {
   downloadUrl(softwareId: string, deviceId: string): string {
     return this.url(`/v1/downloads/${softwareId}`, { deviceId });
   }
-  requestLicense(body: { softwareId: string; deviceId: string }) {
+  requestLicense(body: LicenseRequestBody) {
     return this.request('POST', '/v1/licenses/requests', { body, schema: LicenseRequestResult, retry: true });
   }
-  redeem(body: { transactionId: string; deviceId: string }) {
+  redeem(body: RedeemBody) {
     return this.request('POST', '/v1/licenses/redeem', { body, schema: LicenseResult, retry: false });
   }
-  refresh(body: { softwareId: string; deviceId: string }) {
+  refresh(body: RefreshBody) {
     return this.request('POST', '/v1/licenses/refresh', { body, schema: LicenseResult, retry: true });
   }
   jwks() {
     return this.request('GET', '/v1/licenses/jwks', { schema: Jwks, retry: true, auth: false });
   }
-  transfer(
-    body: { softwareId: string; sourceDeviceId: string; destinationDeviceId: string },
-    idempotencyKey: string,
-  ) {
+  transfer(body: TransferBody, idempotencyKey: string) {
     return this.request('POST', '/v1/transfers', {
       body,
       schema: TransferResult,

@@ -2,7 +2,6 @@
  * Accounts and sessions: an account per email (compared trimmed and lower-cased), sign-in
  * with rate limits per email and per client address, session tokens stored hashed.
  */
-import type { z } from 'zod';
 import type { CreateAccountBody, LoginBody } from '../../shared/api.ts';
 import type { ProviderContext } from '../context.ts';
 import { isUniqueViolation } from '../db/database.ts';
@@ -32,7 +31,7 @@ export async function startSession(ctx: ProviderContext, userId: string): Promis
 /** A new account, signed in. `clientAddress` is what the per-address limit counts. */
 export async function createAccount(
   ctx: ProviderContext,
-  body: z.infer<typeof CreateAccountBody>,
+  body: CreateAccountBody,
   clientAddress: string,
 ): Promise<{ user: UserRow; token: string }> {
   await ctx.rateLimiter.take(`accounts:${clientAddress}`, ctx.settings.rateLimits.accountsPerAddress);
@@ -56,7 +55,7 @@ export async function createAccount(
 /** Sign in with email and password; failures count towards that email's lock. */
 export async function signIn(
   ctx: ProviderContext,
-  body: z.infer<typeof LoginBody>,
+  body: LoginBody,
   clientAddress: string,
 ): Promise<{ user: UserRow; token: string }> {
   const limits = ctx.settings.rateLimits;

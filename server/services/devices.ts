@@ -4,7 +4,6 @@
  * once nothing is registered to it, so no copy is ever left on a device that is gone.
  */
 import type { Kysely } from 'kysely';
-import type { z } from 'zod';
 import type { EnrolDeviceBody } from '../../shared/api.ts';
 import type { ProviderContext } from '../context.ts';
 import { inTransaction } from '../db/database.ts';
@@ -16,7 +15,7 @@ import { problem } from '../lib/problem.ts';
 export function enrolDevice(
   ctx: ProviderContext,
   userId: string,
-  body: z.infer<typeof EnrolDeviceBody>,
+  body: EnrolDeviceBody,
 ): Promise<{ status: 200 | 201; device: DeviceRow }> {
   const { deviceId, name, platform } = body;
   return inTransaction(ctx.registry, async (trx) => {

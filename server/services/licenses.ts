@@ -5,7 +5,6 @@
  * the copy is still registered to the device, and is refused once it has moved.
  */
 import type { Kysely } from 'kysely';
-import type { z } from 'zod';
 import type { LicenseRequestBody, RedeemBody, RefreshBody } from '../../shared/api.ts';
 import type { LicenseClaims } from '../../shared/license.ts';
 import type { ProviderContext } from '../context.ts';
@@ -61,7 +60,7 @@ export async function issueLicense(
 export async function requestLicense(
   ctx: ProviderContext,
   userId: string,
-  body: z.infer<typeof LicenseRequestBody>,
+  body: LicenseRequestBody,
 ): Promise<{ transactionId: string; expiresAt: string }> {
   const { softwareId, deviceId } = body;
   const registration = await findRegistration(ctx.registry.db, {
@@ -93,7 +92,7 @@ export async function requestLicense(
 export function redeemLicense(
   ctx: ProviderContext,
   userId: string,
-  body: z.infer<typeof RedeemBody>,
+  body: RedeemBody,
 ): Promise<IssuedLicense> {
   const { transactionId, deviceId } = body;
   const hash = sha256Hex(transactionId);
@@ -139,7 +138,7 @@ export function redeemLicense(
 export function refreshLicense(
   ctx: ProviderContext,
   userId: string,
-  body: z.infer<typeof RefreshBody>,
+  body: RefreshBody,
 ): Promise<IssuedLicense> {
   const { softwareId, deviceId } = body;
   return inTransaction(ctx.registry, async (trx) => {

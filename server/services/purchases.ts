@@ -5,8 +5,7 @@
  * different requests for the same copy.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { z } from 'zod';
-import type { PurchaseBody as PurchaseBodySchema } from '../../shared/api.ts';
+import type { PurchaseBody } from '../../shared/api.ts';
 import type { ProviderContext } from '../context.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import type { Database, PurchasesTable, RegistrationRow } from '../db/schema.ts';
@@ -17,8 +16,6 @@ import { toPurchase } from '../lib/mappers.ts';
 import { findCopy, findOwnDevice } from '../lib/ownership.ts';
 import { problem } from '../lib/problem.ts';
 import { newId } from '../lib/secrets.ts';
-
-type PurchaseBody = z.infer<typeof PurchaseBodySchema>;
 
 /** The rules of one purchase, inside `trx`: the new purchase row (its copy is registered). */
 export async function registerPurchase(

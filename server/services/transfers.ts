@@ -7,8 +7,7 @@
  * `transfer` adds the Idempotency-Key.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { z } from 'zod';
-import type { TransferBody as TransferBodySchema } from '../../shared/api.ts';
+import type { TransferBody } from '../../shared/api.ts';
 import type { ProviderContext } from '../context.ts';
 import type { Database, TransfersTable } from '../db/schema.ts';
 import { recordEvent } from '../lib/audit.ts';
@@ -17,8 +16,6 @@ import { toTransfer } from '../lib/mappers.ts';
 import { findCopy, findOwnDevice } from '../lib/ownership.ts';
 import { problem } from '../lib/problem.ts';
 import { newId } from '../lib/secrets.ts';
-
-type TransferBody = z.infer<typeof TransferBodySchema>;
 
 function refuseSameDevice(body: Pick<TransferBody, 'sourceDeviceId' | 'destinationDeviceId'>): void {
   if (body.sourceDeviceId === body.destinationDeviceId) {
