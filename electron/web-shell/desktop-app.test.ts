@@ -77,8 +77,11 @@ async function instanceRecord(appOptions: AppOptions, previous?: InstanceRecord)
   const file = path.join(appOptions.profileDir, 'app-instance.json');
   for (let waited = 0; waited < 10_000; waited += 50) {
     if (existsSync(file)) {
-      const record = JSON.parse(await readFile(file, 'utf8')) as InstanceRecord;
-      if (record.url && record.url !== previous?.url) return record;
+      // An empty or half-written file is not a record yet.
+      const record = await readFile(file, 'utf8')
+        .then((text) => JSON.parse(text) as InstanceRecord)
+        .catch(() => null);
+      if (record?.url && record.url !== previous?.url) return record;
     }
     await sleep(50);
   }
@@ -117,15 +120,20 @@ describe('keyport open', () => {
     const rendererDir = await rendererStub();
     const gone = spawnSync(process.execPath, ['-e', 'process.pid']).pid;
     for (const stale of [
+      // Left empty by a launch that died between creating and writing it.
+      '',
       { pid: gone, url: 'http://127.0.0.1:9', launchUrl: 'http://127.0.0.1:9/#secret=old' },
       // A live process (this one) whose address answers nothing: killed hard, its pid reused.
       { pid: process.pid, url: 'http://127.0.0.1:9', launchUrl: 'http://127.0.0.1:9/#secret=old' },
     ]) {
       const appOptions = await profile();
       await mkdir(appOptions.profileDir, { recursive: true });
-      await writeFile(path.join(appOptions.profileDir, 'app-instance.json'), JSON.stringify(stale));
+      await writeFile(
+        path.join(appOptions.profileDir, 'app-instance.json'),
+        typeof stale === 'string' ? stale : JSON.stringify(stale),
+      );
       const app = run({ appOptions, rendererDir, open: false });
-      const record = await instanceRecord(appOptions, stale);
+      const record = await instanceRecord(appOptions, typeof stale === 'string' ? undefined : stale);
       expect(record.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(app.lines.join('\n')).not.toContain('already running');
       await app.stop();

@@ -109,6 +109,12 @@ async function claimProfile(file: string): Promise<Claim> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const record = await readInstance(file);
+    // Unreadable: most likely another launch created it this instant and is writing it.
+    // Give it a moment (up to a second) before calling it stale.
+    if (record === null && attempt < 5) {
+      await sleep(200);
+      continue;
+    }
     if (record && isAlive(record.pid)) {
       if (record.launchUrl && record.url && (await answers(record.url)))
         return { kind: 'running', launchUrl: record.launchUrl };
