@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -75,12 +75,8 @@ async function main(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     await root?.close();
     root = await CleanRoot.create(pristine, path.join(CACHE_DIR, 'bench-root'));
-    await mkdir(root.path('tmp/packages'), { recursive: true });
     const inside = [];
-    for (const file of Object.values(files)) {
-      await cp(file, root.path(`tmp/packages/${path.basename(file)}`));
-      inside.push(`/tmp/packages/${path.basename(file)}`);
-    }
+    for (const file of Object.values(files)) inside.push(await root.copyIn(file));
     const t0 = performance.now();
     root.run(['dpkg', '-i', ...inside]);
     installs.push(performance.now() - t0);

@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CACHE_DIR } from './paths.ts';
@@ -101,6 +101,14 @@ export class CleanRoot {
 
   path(inside: string): string {
     return path.join(this.dir, inside);
+  }
+
+  /** Copies a host file (a .deb) into the root's /tmp/packages; returns its path inside. */
+  async copyIn(file: string): Promise<string> {
+    const inside = `/tmp/packages/${path.basename(file)}`;
+    await mkdir(this.path('tmp/packages'), { recursive: true });
+    await cp(file, this.path(inside));
+    return inside;
   }
 
   private argv(command: string[], options: RunOptions): string[] {

@@ -23,12 +23,17 @@ export interface HandlerEnv {
   redeemLate<T>(redeem: () => Promise<T>): Promise<T>;
 }
 
-function problemResponse(error: ProblemError): Response {
+export function problemResponse(error: ProblemError): Response {
   const text = JSON.stringify(toProblemBody(error));
   return new Response(text, {
     status: error.status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': String(Buffer.byteLength(text)) },
   });
+}
+
+/** The 500 a forced failure (or the mock's own crash) answers with, worded as the provider's. */
+export function internalProblemResponse(): Response {
+  return problemResponse(problem('INTERNAL', 'something went wrong on our side; try again shortly'));
 }
 
 /** The same request, asked of the provider in-process. */
@@ -93,8 +98,7 @@ export function createMockHandlers(env: HandlerEnv): HttpHandler[] {
   const throughFaults = async ({ request }: { request: Request }): Promise<Response> => {
     const pathname = new URL(request.url).pathname;
     if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-    if (faults.takeFailure(pathname))
-      return problemResponse(problem('INTERNAL', 'something went wrong on our side; try again shortly'));
+    if (faults.takeFailure(pathname)) return internalProblemResponse();
     const isDownload = request.method === 'GET' && pathname.startsWith('/v1/downloads/');
     const isRedeem = request.method === 'POST' && pathname === '/v1/licenses/redeem';
     const response =

@@ -8,17 +8,8 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getResponse } from 'msw';
-import { PROBLEM_CONTENT_TYPE } from '../shared/errors.ts';
-import { problem, toProblemBody } from '../shared/problem.ts';
+import { internalProblemResponse } from './handlers.ts';
 import { createKeyportMock, type KeyportMock, type KeyportMockOptions } from './mock.ts';
-
-function internalProblem(): Response {
-  const body = toProblemBody(problem('INTERNAL', 'something went wrong on our side; try again shortly'));
-  return new Response(JSON.stringify(body), {
-    status: 500,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE },
-  });
-}
 
 export interface MockServerOptions extends KeyportMockOptions {
   /** Port to listen on (default 0: any free port). */
@@ -97,10 +88,10 @@ async function respond(
   } catch (error) {
     // A request still in flight while the mock shuts down is not worth a stack trace.
     if (!closing()) console.error('keyport mock:', error);
-    response = internalProblem();
+    response = internalProblemResponse();
   }
   // Every path reaches the provider, which answers unknown ones itself.
-  response ??= internalProblem();
+  response ??= internalProblemResponse();
 
   res.statusCode = response.status;
   response.headers.forEach((value, name) => res.setHeader(name, value));

@@ -20,7 +20,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -111,12 +111,7 @@ async function main(): Promise<void> {
     assert.notEqual(noNode.status, 0, `the clean root already has Node: ${noNode.stdout}`);
 
     // 2. Install the older version, as a user would: dpkg -i of the two files.
-    await mkdir(root.path('tmp/packages'), { recursive: true });
-    const copyIn = async (name: 'keyport' | 'keyport-provider', v: string) => {
-      const file = packages[name][v]!;
-      await cp(file, root.path(`tmp/packages/${path.basename(file)}`));
-      return `/tmp/packages/${path.basename(file)}`;
-    };
+    const copyIn = (name: 'keyport' | 'keyport-provider', v: string) => root.copyIn(packages[name][v]!);
     root.run(['dpkg', '-i', await copyIn('keyport-provider', previous), await copyIn('keyport', previous)]);
     step(`dpkg -i keyport and keyport-provider ${previous} into a clean root with no Node`);
 
