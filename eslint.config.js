@@ -39,7 +39,7 @@ function importBoundaries() {
   const own = ['electron/core/**', 'shared/**', 'server/services/**', 'server/lib/**', 'server/db/**'];
   return [
     restrict(['electron/**/*.ts', 'shared/**/*.ts', 'server/**/*.ts'], undefined, own),
-    // The client core is plain Node: no Electron, and nothing of the provider.
+    // The core is plain Node: no Electron, and nothing of the provider.
     restrict(['electron/core/**/*.ts'], {
       paths: [{ name: 'electron', message: 'The core runs without Electron (the CLI, the web shell).' }],
       patterns: [
@@ -50,7 +50,14 @@ function importBoundaries() {
     restrict(['shared/**/*.ts'], {
       patterns: [
         {
-          group: ['../electron/*', '../server/*', '../renderer/*', '../server-mock/*', '../dev/*'],
+          group: [
+            '**/electron/**',
+            '**/server/**',
+            '**/renderer/**',
+            '**/server-mock/**',
+            '**/dev/**',
+            '**/test-support/**',
+          ],
           message: 'shared/ imports nothing outside itself.',
         },
       ],
@@ -75,7 +82,7 @@ function importBoundaries() {
         },
       ],
     }),
-    // The renderer is a web page that talks to the app through ClientApi alone.
+    // The renderer is a web page that talks to the app through AppApi alone.
     restrict(['renderer/src/**/*.{ts,tsx}'], {
       patterns: [
         {
@@ -87,11 +94,10 @@ function importBoundaries() {
             '**/server-mock/*',
             'node:*',
           ],
-          message: 'The renderer reaches the app through ClientApi only.',
+          message: 'The renderer reaches the app through AppApi only.',
         },
         {
-          regex:
-            '(^@shared/|/shared/)(?!client-api\\.ts$|client-errors\\.ts$|client-proxy\\.ts$|format\\.ts$|api\\.ts$)',
+          regex: '(^@shared/|/shared/)(?!app-api/(app-api|app-errors|proxy)\\.ts$|format\\.ts$)',
           message: 'The renderer imports only the app API and pure shared modules.',
         },
       ],

@@ -27,13 +27,13 @@ test.beforeAll(async ({ browser }) => {
     files: { 'harbours.bin': randomBytes(3 * 1024 * 1024) },
   });
   device = await startAppDevice(server.url, 'fault-desk');
-  await device.client.createAccount({
+  await device.core.createAccount({
     email: 'grace@example.test',
     password: 'compiler-pioneer',
     displayName: 'Grace Hopper',
   });
-  await device.client.enrolDevice({ name: 'Harbour desk' });
-  await device.client.buy({ softwareId: PROGRAM.softwareId });
+  await device.core.enrolDevice({ name: 'Harbour desk' });
+  await device.core.buy({ softwareId: PROGRAM.softwareId });
   page = await (await browser.newContext()).newPage();
   page.on('pageerror', (error) => problems.push(error.message));
   await page.goto(device.launchUrl);
@@ -51,7 +51,7 @@ test.afterEach(() => {
 });
 
 test('a download that drops part-way resumes and completes', async () => {
-  const total = (await device.client.getSoftware({ softwareId: PROGRAM.softwareId })).releases[0]!.sizeBytes;
+  const total = (await device.core.getSoftware({ softwareId: PROGRAM.softwareId })).releases[0]!.sizeBytes;
   server.mock.faults.dropNextDownload(Math.floor(total / 3));
   const row = page.getByTestId(`library-${PROGRAM.softwareId}`);
   await row.getByRole('button', { name: 'Install' }).click();

@@ -62,7 +62,7 @@ test('buy on one device, install, run, move it to another, run it there; the fir
 }) => {
   pageA = await openApp(browser, deviceA);
   pageB = await openApp(browser, deviceB);
-  const statusA = await deviceA.client.getStatus();
+  const statusA = await deviceA.core.getStatus();
 
   await test.step('A: create an account', async () => {
     await expect(pageA.getByTestId('sign-in-form')).toBeVisible();
@@ -201,7 +201,7 @@ test('buy on one device, install, run, move it to another, run it there; the fir
     await checkScreen(pageA, 'uninstall-confirmation');
     await pageA.getByTestId('uninstall-dialog').getByRole('button', { name: 'Cancel' }).click();
     // Not only hidden in the window: the app itself refuses to start it.
-    await expect(deviceA.client.run({ softwareId: BIG_PROGRAM.softwareId })).rejects.toMatchObject({
+    await expect(deviceA.core.run({ softwareId: BIG_PROGRAM.softwareId })).rejects.toMatchObject({
       code: 'COPY_MOVED',
     });
   });

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CODES, problemType } from '../shared/errors.ts';
+import { ERROR_CODES, problemType } from '../shared/provider-api/error-codes.ts';
 import { startMockServer, type RunningMockServer } from './server.ts';
 import { buyer, call } from '../test-support/http-calls.ts';
 

@@ -6,8 +6,8 @@
  * cut off mid-way, a corrupted package, an expired transaction.
  */
 import { http, type HttpHandler } from 'msw';
-import { PROBLEM_CONTENT_TYPE } from '../shared/errors.ts';
-import { ProblemError, problem, toProblemBody } from '../shared/problem.ts';
+import { PROBLEM_CONTENT_TYPE } from '../shared/provider-api/error-codes.ts';
+import { ProblemError, problem, toProblemBody } from '../shared/provider-api/problem.ts';
 import type { ProviderApp } from '../server/app.ts';
 import { FaultUpdate, type MockFaults } from './faults.ts';
 

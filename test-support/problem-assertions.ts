@@ -1,10 +1,10 @@
 /**
  * Assertions on RFC 9457 problem responses, shared by the per-endpoint suites. The
- * expected status is passed in explicitly (not read from shared/errors.ts), so a test
+ * expected status is passed in explicitly (not read from shared/provider-api/error-codes.ts), so a test
  * pins the status DESIGN §3 promises even if the code table drifts.
  */
 import { expect } from 'vitest';
-import { ERROR_CODES, problemType, type ErrorCode } from '../shared/errors.ts';
+import { ERROR_CODES, problemType, type ErrorCode } from '../shared/provider-api/error-codes.ts';
 import type { ApiResponse } from './provider-harness.ts';
 
 /** The response is `application/problem+json` with `type`, `title`, `status` and this `code`. */

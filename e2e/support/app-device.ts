@@ -1,13 +1,13 @@
 /**
  * One "device" running the Keyport app the way `npm start` runs it without Electron: the
- * client core (its own profile, keychain namespace and simulated device ID) behind the
+ * core (its own profile, keychain namespace and simulated device ID) behind the
  * web shell, serving the renderer build. A test opens `launchUrl` in its own browser
  * context, so two devices never share cookies or storage.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createKeyportClient, type KeyportClient } from '../../electron/core/client.ts';
+import { createKeyportCore, type KeyportCore } from '../../electron/core/keyport-core.ts';
 import { testSecretStore } from '../../test-support/keychain.ts';
 import { startWebShell } from '../../electron/web-shell/web-shell.ts';
 
@@ -15,7 +15,7 @@ export interface AppDevice {
   /** The simulated device name (`--simulate-device`). */
   simulateAs: string;
   launchUrl: string;
-  client: KeyportClient;
+  core: KeyportCore;
   close(): Promise<void>;
 }
 
@@ -27,18 +27,18 @@ export function rendererDir(): string {
 
 export async function startAppDevice(providerUrl: string, simulateAs: string): Promise<AppDevice> {
   const profileDir = await mkdtemp(path.join(tmpdir(), `keyport-e2e-${simulateAs}-`));
-  const client = await createKeyportClient(
+  const core = await createKeyportCore(
     { providerUrl, profileDir, dataDir: profileDir, simulateDevice: simulateAs, insecureSecretFile: false },
     { secretStore: await testSecretStore(profileDir) },
   );
-  const shell = await startWebShell({ client, rendererDir: rendererDir() });
+  const shell = await startWebShell({ core, rendererDir: rendererDir() });
   return {
     simulateAs,
     launchUrl: shell.launchUrl,
-    client,
+    core,
     async close() {
       await shell.close();
-      await client.close();
+      await core.close();
       await rm(profileDir, { recursive: true, force: true });
     },
   };

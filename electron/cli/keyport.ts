@@ -9,10 +9,10 @@
  */
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
-import type { DeviceSummary, LibraryItem } from '../../shared/client-api.ts';
-import { ClientError, toClientError } from '../../shared/client-errors.ts';
+import type { DeviceSummary, LibraryItem } from '../../shared/app-api/app-api.ts';
+import { AppError, toAppError } from '../../shared/app-api/app-errors.ts';
 import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom } from '../core/app-options.ts';
-import { createKeyportClient, type KeyportClient } from '../core/client.ts';
+import { createKeyportCore, type KeyportCore } from '../core/keyport-core.ts';
 import { formatBytes, formatPrice, TERMINAL_BYTES } from '../../shared/format.ts';
 import { createProgressReporter } from './progress-bar.ts';
 
@@ -81,16 +81,16 @@ async function main(argv: string[]): Promise<number> {
     return runDesktopApp({ appOptions: appOptionsFrom(values), open: !values['no-open'] });
   }
   if (!COMMANDS[command]) throw new UsageError(`unknown command "${command}"`);
-  const client = await createKeyportClient(appOptionsFrom(values), { syncIntervalMs: 0 });
+  const core = await createKeyportCore(appOptionsFrom(values), { syncIntervalMs: 0 });
   try {
-    return await COMMANDS[command]({ client, values, args: rest });
+    return await COMMANDS[command]({ core, values, args: rest });
   } finally {
-    await client.close();
+    await core.close();
   }
 }
 
 interface Invocation {
-  client: KeyportClient;
+  core: KeyportCore;
   values: Values;
   args: string[];
 }
@@ -133,7 +133,7 @@ function findDevice(devices: DeviceSummary[], reference: string): DeviceSummary 
   );
   if (matches.length === 1) return matches[0]!;
   const known = devices.map((device) => `"${device.name}" (${device.deviceId.slice(0, 12)})`).join(', ');
-  throw new ClientError(
+  throw new AppError(
     'BAD_INPUT',
     matches.length === 0
       ? `No device of yours is called "${reference}". Your devices: ${known}.`
@@ -149,8 +149,8 @@ function libraryLine(item: LibraryItem): string {
 }
 
 const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
-  async status({ client, values }) {
-    const status = await client.getStatus();
+  async status({ core, values }) {
+    const status = await core.getStatus();
     const { device } = status;
     print(
       values,
@@ -169,8 +169,8 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
     return 0;
   },
 
-  async signup({ client, values }) {
-    const status = await client.createAccount({
+  async signup({ core, values }) {
+    const status = await core.createAccount({
       email: requireOption(values.email, 'email'),
       displayName: requireOption(values.name, 'name'),
       password: values.password ?? (await password()),
@@ -179,8 +179,8 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
     return 0;
   },
 
-  async login({ client, values }) {
-    const status = await client.signIn({
+  async login({ core, values }) {
+    const status = await core.signIn({
       email: requireOption(values.email, 'email'),
       password: values.password ?? (await password()),
     });
@@ -189,19 +189,19 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
     return 0;
   },
 
-  async logout({ client, values }) {
-    print(values, await client.signOut(), 'Signed out.');
+  async logout({ core, values }) {
+    print(values, await core.signOut(), 'Signed out.');
     return 0;
   },
 
-  async enrol({ client, values }) {
-    const status = await client.enrolDevice(values.name ? { name: values.name } : {});
+  async enrol({ core, values }) {
+    const status = await core.enrolDevice(values.name ? { name: values.name } : {});
     print(values, status, `This device is enrolled as "${status.device.name}" (${status.device.shortId}).`);
     return 0;
   },
 
-  async devices({ client, values }) {
-    const devices = await client.listDevices();
+  async devices({ core, values }) {
+    const devices = await core.listDevices();
     const lines = devices.map(
       (d) =>
         `${d.isThisDevice ? '*' : ' '} ${d.deviceId.slice(0, 12)}  ${d.name.padEnd(20)} ${d.platform.padEnd(8)} ` +
@@ -211,17 +211,17 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
     return 0;
   },
 
-  async retire({ client, values, args }) {
+  async retire({ core, values, args }) {
     const reference = args[0];
-    if (!reference) throw new ClientError('BAD_INPUT', 'Say which device to retire: keyport retire DEVICE');
-    const device = findDevice(await client.listDevices(), reference);
-    const left = await client.retireDevice({ deviceId: device.deviceId });
+    if (!reference) throw new AppError('BAD_INPUT', 'Say which device to retire: keyport retire DEVICE');
+    const device = findDevice(await core.listDevices(), reference);
+    const left = await core.retireDevice({ deviceId: device.deviceId });
     print(values, left, `Retired "${device.name}". ${left.length} device(s) remain enrolled.`);
     return 0;
   },
 
-  async catalog({ client, values }) {
-    const page = await client.browseCatalog(values.search ? { q: values.search } : {});
+  async catalog({ core, values }) {
+    const page = await core.browseCatalog(values.search ? { q: values.search } : {});
     const lines = page.items.map(
       (item) =>
         `${item.softwareId.padEnd(22)} ${formatPrice(item.priceCents, item.currency, 'plain').padEnd(10)} ` +
@@ -231,8 +231,8 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
     return 0;
   },
 
-  async buy({ client, values, args }) {
-    const purchase = await client.buy({ softwareId: softwareArgument(args) });
+  async buy({ core, values, args }) {
+    const purchase = await core.buy({ softwareId: softwareArgument(args) });
     const price = formatPrice(purchase.priceCents, purchase.currency, 'plain');
     print(
       values,
@@ -242,8 +242,8 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
     return 0;
   },
 
-  async library({ client, values }) {
-    const items = await client.getLibrary();
+  async library({ core, values }) {
+    const items = await core.getLibrary();
     print(
       values,
       items,
@@ -252,19 +252,19 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
     return 0;
   },
 
-  async install({ client, values, args }) {
+  async install({ core, values, args }) {
     const softwareId = softwareArgument(args);
     const report = createProgressReporter(process.stderr);
-    const unsubscribe = client.subscribe((event) => {
+    const unsubscribe = core.subscribe((event) => {
       if (event.name === 'install-progress' && event.payload.softwareId === softwareId && !values.json) {
         report(event.payload);
       }
     });
     // Ctrl-C cancels cleanly: nothing half-installed stays behind.
-    const cancel = () => void client.cancelInstall({ softwareId });
+    const cancel = () => void core.cancelInstall({ softwareId });
     process.once('SIGINT', cancel);
     try {
-      const item = await client.install({ softwareId });
+      const item = await core.install({ softwareId });
       print(
         values,
         item,
@@ -277,29 +277,29 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
     }
   },
 
-  async run({ client, values, args }) {
-    const result = await client.run({ softwareId: softwareArgument(args) });
+  async run({ core, values, args }) {
+    const result = await core.run({ softwareId: softwareArgument(args) });
     if (values.json) console.log(JSON.stringify(result, null, 2));
     else process.stdout.write(result.output);
     return result.exitCode ?? 1;
   },
 
-  async uninstall({ client, values, args }) {
-    const item = await client.uninstall({ softwareId: softwareArgument(args) });
+  async uninstall({ core, values, args }) {
+    const item = await core.uninstall({ softwareId: softwareArgument(args) });
     print(values, item, `Uninstalled ${item.name}.`);
     return 0;
   },
 
-  async transfer({ client, values, args }) {
+  async transfer({ core, values, args }) {
     const softwareId = softwareArgument(args);
-    const devices = await client.listDevices();
+    const devices = await core.listDevices();
     const destination = findDevice(devices, requireOption(values.to, 'to'));
     const source = values.from
       ? findDevice(devices, values.from)
       : devices.find((device) => device.software.includes(softwareId));
     if (!source)
-      throw new ClientError('NOT_REGISTERED', `${softwareId} is not registered to any of your devices.`);
-    const outcome = await client.transfer({
+      throw new AppError('NOT_REGISTERED', `${softwareId} is not registered to any of your devices.`);
+    const outcome = await core.transfer({
       softwareId,
       sourceDeviceId: source.deviceId,
       destinationDeviceId: destination.deviceId,
@@ -313,8 +313,8 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
     return 0;
   },
 
-  async transfers({ client, values }) {
-    const transfers = await client.listTransfers();
+  async transfers({ core, values }) {
+    const transfers = await core.listTransfers();
     const lines = transfers.map(
       (t) =>
         `${t.createdAt}  ${t.softwareId.padEnd(22)} ${t.sourceDeviceId.slice(0, 12)} -> ${t.destinationDeviceId.slice(0, 12)}`,
@@ -323,8 +323,8 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
     return 0;
   },
 
-  async sync({ client, values }) {
-    const report = await client.sync();
+  async sync({ core, values }) {
+    const report = await core.sync();
     const parts = [
       report.arrivals.length ? `arrived here: ${report.arrivals.join(', ')}` : '',
       report.departures.length ? `moved away: ${report.departures.join(', ')}` : '',
@@ -345,7 +345,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
       return;
     }
-    const clientError = toClientError(error);
+    const clientError = toAppError(error);
     if (process.argv.includes('--json'))
       console.log(JSON.stringify({ error: clientError.toJSON() }, null, 2));
     console.error(`keyport: ${clientError.message}`);

@@ -2,7 +2,7 @@
  * Install progress for the terminal: a redrawn bar on a TTY, a line per phase otherwise
  * (so logs of scripted runs stay readable).
  */
-import type { InstallProgress } from '../../shared/client-api.ts';
+import type { InstallProgress } from '../../shared/app-api/app-api.ts';
 import { formatBytes, TERMINAL_BYTES } from '../../shared/format.ts';
 
 export function progressLine(progress: InstallProgress, width = 24): string {

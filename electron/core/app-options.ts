@@ -9,7 +9,7 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ClientError } from '../../shared/client-errors.ts';
+import { AppError } from '../../shared/app-api/app-errors.ts';
 
 export const DEFAULT_PROVIDER_URL = 'http://127.0.0.1:8787';
 
@@ -76,20 +76,17 @@ export function appOptionsFrom(
   try {
     parsed = new URL(providerUrl);
   } catch {
-    throw new ClientError(
+    throw new AppError(
       'BAD_INPUT',
       `--provider must be a URL such as ${DEFAULT_PROVIDER_URL}, not "${providerUrl}".`,
     );
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ClientError(
-      'BAD_INPUT',
-      `--provider must be an http:// or https:// URL, not "${providerUrl}".`,
-    );
+    throw new AppError('BAD_INPUT', `--provider must be an http:// or https:// URL, not "${providerUrl}".`);
   }
   const simulate = values['simulate-device'] ?? env.KEYPORT_SIMULATE_DEVICE ?? null;
   if (simulate !== null && !/^[\w.-]{1,64}$/.test(simulate)) {
-    throw new ClientError(
+    throw new AppError(
       'BAD_INPUT',
       '--simulate-device takes a short name: letters, digits, ".", "-" and "_".',
     );

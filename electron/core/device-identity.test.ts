@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { simulatedDeviceId } from '../../shared/device-id.ts';
+import { simulatedDeviceId } from '../../shared/license/device-id.ts';
 import {
   identityFromIdentifiers,
   isPlaceholder,

@@ -8,8 +8,8 @@
  */
 import machineId from 'node-machine-id';
 import si from 'systeminformation';
-import { deviceIdFrom, simulatedDeviceId } from '../../shared/device-id.ts';
-import { ClientError } from '../../shared/client-errors.ts';
+import { deviceIdFrom, simulatedDeviceId } from '../../shared/license/device-id.ts';
+import { AppError } from '../../shared/app-api/app-errors.ts';
 
 export interface DeviceIdentity {
   deviceId: string;
@@ -70,7 +70,7 @@ export function identityFromIdentifiers(
     .map(([name, value]) => [name, value.trim().toLowerCase()] as const)
     .sort(([a], [b]) => a.localeCompare(b));
   if (usable.length === 0) {
-    throw new ClientError(
+    throw new AppError(
       'UNEXPECTED',
       'This machine reports no hardware or OS identifiers, so Keyport cannot tell which device it is. ' +
         'Start it with --simulate-device NAME to use a named device ID instead.',

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { download, type DownloadProgress } from './downloader.ts';
-import { clientErrorOf } from '../../test-support/client-error-of.ts';
+import { appErrorOf } from '../../test-support/app-error-of.ts';
 
 interface Release {
   body: Buffer;
@@ -195,7 +195,7 @@ describe('download', () => {
     const first = await serve((req, res, index) =>
       sendRelease(req, res, rel, { dropAfter: index === 0 ? 50_000 : 0 }),
     );
-    const error = await clientErrorOf(
+    const error = await appErrorOf(
       download({ url: first.url, destination, maxAttempts: 2, retryDelayMs: 10 }),
     );
     expect(error.code).toBe('DOWNLOAD_FAILED');
@@ -225,7 +225,7 @@ describe('download', () => {
   it('gives up after maxAttempts requests that bring nothing', async () => {
     const rel = release();
     const server = await serve((req, res) => sendRelease(req, res, rel, { dropAfter: 0 }));
-    const error = await clientErrorOf(
+    const error = await appErrorOf(
       download({ url: server.url, destination, maxAttempts: 3, retryDelayMs: 5 }),
     );
     expect(error.code).toBe('DOWNLOAD_FAILED');
@@ -235,7 +235,7 @@ describe('download', () => {
   it('discards a stale .part of another release instead of splicing it', async () => {
     const old = release();
     const first = await serve((req, res) => sendRelease(req, res, old, { dropAfter: 60_000 }));
-    await clientErrorOf(download({ url: first.url, destination, maxAttempts: 1 }));
+    await appErrorOf(download({ url: first.url, destination, maxAttempts: 1 }));
     expect((await stat(`${destination}.part`)).size).toBe(60_000);
 
     const fresh = release();
@@ -251,7 +251,7 @@ describe('download', () => {
   it('does not even ask to resume a .part whose hash is not the expected one', async () => {
     const old = release();
     const first = await serve((req, res) => sendRelease(req, res, old, { dropAfter: 60_000 }));
-    await clientErrorOf(download({ url: first.url, destination, maxAttempts: 1 }));
+    await appErrorOf(download({ url: first.url, destination, maxAttempts: 1 }));
 
     const fresh = release();
     const second = await serve((req, res) => sendRelease(req, res, fresh));
@@ -289,7 +289,7 @@ describe('download', () => {
     const damaged = Buffer.from(rel.body);
     damaged[1234] = (damaged[1234] ?? 0) ^ 0xff;
     const server = await serve((req, res) => sendRelease(req, res, rel, { bodyOverride: damaged }));
-    const error = await clientErrorOf(download({ url: server.url, destination }));
+    const error = await appErrorOf(download({ url: server.url, destination }));
     expect(error.code).toBe('CHECKSUM_MISMATCH');
     expect(error.message).toMatch(/damaged.*try again/i);
     expect(await readdir(dir)).toEqual([]);
@@ -298,7 +298,7 @@ describe('download', () => {
   it('checks against expectedSha256 when given', async () => {
     const rel = release();
     const server = await serve((req, res) => sendRelease(req, res, rel));
-    const error = await clientErrorOf(
+    const error = await appErrorOf(
       download({ url: server.url, destination, expectedSha256: 'ab'.repeat(32) }),
     );
     expect(error.code).toBe('CHECKSUM_MISMATCH');
@@ -314,19 +314,19 @@ describe('download', () => {
   it('refuses a download nothing names the hash of', async () => {
     const rel = release();
     const server = await serve((req, res) => sendRelease(req, res, rel, { announce: 'none' }));
-    const error = await clientErrorOf(download({ url: server.url, destination }));
+    const error = await appErrorOf(download({ url: server.url, destination }));
     expect(error.code).toBe('DOWNLOAD_FAILED');
     expect(await exists(destination)).toBe(false);
   });
 
-  it('turns a problem+json answer into a ClientError with its code', async () => {
+  it('turns a problem+json answer into a AppError with its code', async () => {
     const server = await serve((_req, res) => {
       res.writeHead(403, { 'content-type': 'application/problem+json' });
       res.end(
         JSON.stringify({ type: 'about:blank', title: 'Forbidden', status: 403, code: 'NOT_REGISTERED' }),
       );
     });
-    const error = await clientErrorOf(download({ url: server.url, destination }));
+    const error = await appErrorOf(download({ url: server.url, destination }));
     expect(error.code).toBe('NOT_REGISTERED');
     expect(server.requests).toHaveLength(1);
     expect(await readdir(dir)).toEqual([]);
@@ -351,7 +351,7 @@ describe('download', () => {
     const rel = release();
     const server = await serve((req, res) => sendRelease(req, res, rel, { chunkBytes: 4096, delayMs: 20 }));
     const controller = new AbortController();
-    const error = await clientErrorOf(
+    const error = await appErrorOf(
       download({
         url: server.url,
         destination,
@@ -368,7 +368,7 @@ describe('download', () => {
   it('cancels before starting', async () => {
     const controller = new AbortController();
     controller.abort();
-    const error = await clientErrorOf(
+    const error = await appErrorOf(
       download({ url: 'http://127.0.0.1:9/', destination, signal: controller.signal }),
     );
     expect(error.code).toBe('CANCELLED');
@@ -402,7 +402,7 @@ describe('download', () => {
     const url = server.url;
     const closing = servers.pop()!;
     await new Promise((resolve) => closing.close(resolve));
-    const error = await clientErrorOf(download({ url, destination, maxAttempts: 2, retryDelayMs: 5 }));
+    const error = await appErrorOf(download({ url, destination, maxAttempts: 2, retryDelayMs: 5 }));
     expect(error.code).toBe('OFFLINE');
     expect(error.message).toMatch(/connection/i);
   });

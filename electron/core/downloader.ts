@@ -17,7 +17,7 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { ClientError, clientErrorFromProblem } from '../../shared/client-errors.ts';
+import { AppError, appErrorFromProblem } from '../../shared/app-api/app-errors.ts';
 
 export interface DownloadProgress {
   receivedBytes: number;
@@ -94,7 +94,7 @@ class TransientError extends Error {
   constructor(
     readonly failure: unknown,
     /** The problem to report if no attempt is left (5xx answers). */
-    readonly problem?: ClientError,
+    readonly problem?: AppError,
   ) {
     super(failure instanceof Error ? failure.message : String(failure));
   }
@@ -138,7 +138,7 @@ export async function download(request: DownloadRequest): Promise<DownloadResult
     const outcome = await attemptUntilComplete(ctx);
     if (outcome.sha256 !== outcome.expected) {
       await discardPart(files);
-      throw new ClientError(
+      throw new AppError(
         'CHECKSUM_MISMATCH',
         'The download was damaged on the way (its checksum does not match). Try again.',
       );
@@ -155,7 +155,7 @@ export async function download(request: DownloadRequest): Promise<DownloadResult
   } catch (error) {
     if (request.signal?.aborted) {
       await discardPart(files);
-      throw new ClientError('CANCELLED', 'The download was cancelled.');
+      throw new AppError('CANCELLED', 'The download was cancelled.');
     }
     throw asDownloadError(error);
   }
@@ -175,7 +175,7 @@ async function attemptUntilComplete(
       if (outcome.kind === 'complete') return outcome;
       restarts += 1;
       if (restarts > MAX_RESTARTS) {
-        throw new ClientError(
+        throw new AppError(
           'DOWNLOAD_FAILED',
           'The store kept sending a download that could not be continued. Try again later.',
         );
@@ -218,7 +218,7 @@ async function attempt(ctx: DownloadContext): Promise<AttemptOutcome> {
     const announced = announcedSha256(response.headers);
     const expected = request.expectedSha256 ?? announced ?? state?.sha256;
     if (!expected) {
-      throw new ClientError(
+      throw new AppError(
         'DOWNLOAD_FAILED',
         'The store did not say what the download should contain, so it cannot be checked. Try again later.',
       );
@@ -420,16 +420,16 @@ async function onRangeNotSatisfiable(
   return { kind: 'restart' };
 }
 
-/** A non-2xx answer as the ClientError to show; 502–504 are worth retrying. */
+/** A non-2xx answer as the AppError to show; 502–504 are worth retrying. */
 async function problemOf(response: Response): Promise<Error> {
   let body: unknown = null;
   try {
     const text = await response.text();
     if (/json/i.test(response.headers.get('content-type') ?? '')) body = JSON.parse(text);
   } catch {
-    // An unreadable error body still yields a ClientError from the status alone.
+    // An unreadable error body still yields a AppError from the status alone.
   }
-  const problem = clientErrorFromProblem(response.status, body);
+  const problem = appErrorFromProblem(response.status, body);
   return [502, 503, 504].includes(response.status)
     ? new TransientError(new Error(`HTTP ${response.status}`), problem)
     : problem;
@@ -492,7 +492,7 @@ export function announcedSha256(headers: Headers): string | undefined {
 function parseSha256(value: string): string {
   const hex = value.trim().toLowerCase();
   if (!SHA256_HEX.test(hex)) {
-    throw new ClientError('BAD_INPUT', 'The expected checksum is not a SHA-256 (64 hex characters).');
+    throw new AppError('BAD_INPUT', 'The expected checksum is not a SHA-256 (64 hex characters).');
   }
   return hex;
 }
@@ -514,35 +514,35 @@ function strongEtag(value: string | null): string | null {
 }
 
 function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new ClientError('CANCELLED', 'The download was cancelled.');
+  if (signal?.aborted) throw new AppError('CANCELLED', 'The download was cancelled.');
 }
 
 /** The error to report once no attempt is left. */
-function gaveUp(error: TransientError, answered: boolean): ClientError {
+function gaveUp(error: TransientError, answered: boolean): AppError {
   if (error.problem) return error.problem;
   const code = (error.failure as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   if (!answered && typeof code === 'string' && UNREACHABLE_CODES.has(code)) {
-    return new ClientError(
+    return new AppError(
       'OFFLINE',
       'Keyport cannot reach the store. Check your internet connection and try again.',
     );
   }
-  return new ClientError(
+  return new AppError(
     'DOWNLOAD_FAILED',
     'The download kept being interrupted. Check your connection and try again; it will continue where it stopped.',
   );
 }
 
-/** Any failure as the ClientError to show; disk trouble says so. */
-function asDownloadError(error: unknown): ClientError {
-  if (error instanceof ClientError) return error;
+/** Any failure as the AppError to show; disk trouble says so. */
+function asDownloadError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
   if (error instanceof TransientError) return gaveUp(error, true);
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ENOSPC') {
-    return new ClientError('DOWNLOAD_FAILED', 'The disk is full. Free some space, then try again.');
+    return new AppError('DOWNLOAD_FAILED', 'The disk is full. Free some space, then try again.');
   }
   const detail = error instanceof Error ? error.message : String(error);
-  return new ClientError(
+  return new AppError(
     'DOWNLOAD_FAILED',
     `The download could not be saved (${detail}). Check the folder Keyport installs to, then try again.`,
   );

@@ -27,7 +27,7 @@ import {
   uninstallPackage,
 } from './installer.ts';
 import { maliciousCases, rawTar, rawTarGz } from '../../test-support/malicious-archives.ts';
-import { clientErrorOf } from '../../test-support/client-error-of.ts';
+import { appErrorOf } from '../../test-support/app-error-of.ts';
 
 let work: string;
 /** Everything the installer could touch: the install root and a sentinel folder beside it. */
@@ -208,7 +208,7 @@ describe('installPackage', () => {
     it.each(maliciousCases().map((c) => [c.name, c] as const))('%s', async (_name, malicious) => {
       await install(await goodPackage('1.0.0'));
       const before = await snapshot(world);
-      const error = await clientErrorOf(install(malicious.archive));
+      const error = await appErrorOf(install(malicious.archive));
       expect(error.code).toBe('UNSAFE_PACKAGE');
       expect(error.message).toContain(malicious.names);
       // Nothing outside the root changed, the previous install is intact, no leftovers.
@@ -281,7 +281,7 @@ describe('installPackage', () => {
     it.each(cases)('%s', async (_name, build, code) => {
       await install(await goodPackage('1.0.0'));
       const before = await snapshot(world);
-      const error = await clientErrorOf(install(build()));
+      const error = await appErrorOf(install(build()));
       expect(error.code).toBe(code);
       expect(error.message).toMatch(/\.$/);
       expect(await snapshot(world)).toEqual(before);
@@ -290,7 +290,7 @@ describe('installPackage', () => {
 
     it('refuses a missing archive file without touching anything', async () => {
       const before = await snapshot(world);
-      const error = await clientErrorOf(
+      const error = await appErrorOf(
         installPackage({
           archivePath: path.join(archives, 'nope.tar.gz'),
           installRoot: root,
@@ -306,7 +306,7 @@ describe('installPackage', () => {
     const archivePath = await archiveFile('good', await goodPackage('1.0.0'));
     const before = await snapshot(world);
     for (const softwareId of ['../outside', 'Demo', '.staging-demo', 'a', 'x/y', '']) {
-      const error = await clientErrorOf(installPackage({ archivePath, installRoot: root, softwareId }));
+      const error = await appErrorOf(installPackage({ archivePath, installRoot: root, softwareId }));
       expect(error.code).toBe('BAD_INPUT');
     }
     expect(await snapshot(world)).toEqual(before);
@@ -326,7 +326,7 @@ describe('uninstallPackage', () => {
   it('refuses software IDs that are not slugs', async () => {
     const before = await snapshot(world);
     for (const softwareId of ['..', '../outside', 'outside/..', '.', 'ROOT']) {
-      expect((await clientErrorOf(uninstallPackage(root, softwareId))).code).toBe('BAD_INPUT');
+      expect((await appErrorOf(uninstallPackage(root, softwareId))).code).toBe('BAD_INPUT');
     }
     expect(await snapshot(world)).toEqual(before);
   });
@@ -338,22 +338,22 @@ describe('resolveEntryPoint', () => {
     const entry = path.join(installed.installDir, 'main.mjs');
     await unlink(entry);
     await symlink(path.join(world, 'outside', 'sentinel.txt'), entry);
-    expect((await clientErrorOf(resolveEntryPoint(installed))).code).toBe('UNSAFE_PACKAGE');
+    expect((await appErrorOf(resolveEntryPoint(installed))).code).toBe('UNSAFE_PACKAGE');
   });
 
   it('refuses an entry that is a folder, or names a path outside', async () => {
     const installed = await install(await goodPackage('1.0.0'));
     await unlink(path.join(installed.installDir, 'main.mjs'));
     await mkdir(path.join(installed.installDir, 'main.mjs'));
-    expect((await clientErrorOf(resolveEntryPoint(installed))).code).toBe('UNSAFE_PACKAGE');
+    expect((await appErrorOf(resolveEntryPoint(installed))).code).toBe('UNSAFE_PACKAGE');
     const outside = { ...installed, manifest: { ...installed.manifest, entry: '../outside/sentinel.txt' } };
-    expect((await clientErrorOf(resolveEntryPoint(outside))).code).toBe('UNSAFE_PACKAGE');
+    expect((await appErrorOf(resolveEntryPoint(outside))).code).toBe('UNSAFE_PACKAGE');
   });
 
   it('says the program is not installed when its entry is gone', async () => {
     const installed = await install(await goodPackage('1.0.0'));
     await unlink(path.join(installed.installDir, 'main.mjs'));
-    expect((await clientErrorOf(resolveEntryPoint(installed))).code).toBe('NOT_INSTALLED');
+    expect((await appErrorOf(resolveEntryPoint(installed))).code).toBe('NOT_INSTALLED');
   });
 });
 

@@ -30,15 +30,19 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import { extract, type ReadEntry } from 'tar';
-import { PackageManifest, SoftwareId } from '../../shared/api.ts';
-import { normaliseEntryPath, unsafeEntryReason, type ArchiveEntry } from '../../shared/archive-safety.ts';
-import { ClientError } from '../../shared/client-errors.ts';
+import { PackageManifest, SoftwareId } from '../../shared/provider-api/schemas.ts';
+import {
+  normaliseEntryPath,
+  unsafeEntryReason,
+  type ArchiveEntry,
+} from '../../shared/packages/archive-safety.ts';
+import { AppError } from '../../shared/app-api/app-errors.ts';
 import {
   describeEntry,
   MANIFEST_NAME,
   MAX_MANIFEST_BYTES,
   scanArchive,
-} from '../../shared/package-inspector.ts';
+} from '../../shared/packages/package-inspector.ts';
 
 export interface InstalledPackage {
   softwareId: string;
@@ -102,7 +106,7 @@ export async function uninstallPackage(installRoot: string, softwareId: string):
       await rm(trash, { recursive: true, force: true });
       return true;
     } catch (error) {
-      throw new ClientError(
+      throw new AppError(
         'INSTALL_FAILED',
         `The program could not be removed (${messageOf(error)}). Close it if it is running, then try again.`,
       );
@@ -133,7 +137,7 @@ export async function resolveEntryPoint(installed: {
 }): Promise<string> {
   const located = await locateEntry(installed.installDir, installed.manifest.entry);
   if (located.kind === 'missing') {
-    throw new ClientError(
+    throw new AppError(
       'NOT_INSTALLED',
       `The program's file ${installed.manifest.entry} is missing. Uninstall and install it again.`,
     );
@@ -180,7 +184,7 @@ async function checkArchive(archivePath: string): Promise<ApprovedEntries> {
   const scan = await scanArchive(createReadStream(archivePath)).catch((error: unknown) => {
     throw damaged(error);
   });
-  if (scan.unsafe) throw new ClientError('UNSAFE_PACKAGE', unsafePackageSentence(scan.unsafe));
+  if (scan.unsafe) throw new AppError('UNSAFE_PACKAGE', unsafePackageSentence(scan.unsafe));
   if (scan.entries.length === 0) throw damaged(new Error('the archive is empty'));
   return scan.entries;
 }
@@ -243,9 +247,9 @@ async function expandInto(
   }).catch((error: unknown) => {
     throw extractionError(error);
   });
-  if (divergence) throw new ClientError('UNSAFE_PACKAGE', unsafePackageSentence(divergence));
+  if (divergence) throw new AppError('UNSAFE_PACKAGE', unsafePackageSentence(divergence));
   if (index !== approved.length) {
-    throw new ClientError('UNSAFE_PACKAGE', unsafePackageSentence('the archive changed while installing'));
+    throw new AppError('UNSAFE_PACKAGE', unsafePackageSentence('the archive changed while installing'));
   }
 }
 
@@ -257,10 +261,10 @@ const TAR_REFUSALS = new Set([
   'TAR_ENTRY_UNSUPPORTED',
 ]);
 
-function extractionError(error: unknown): ClientError {
+function extractionError(error: unknown): AppError {
   const { code, tarCode } = (error ?? {}) as { code?: unknown; tarCode?: unknown };
   if (typeof code === 'string' && TAR_REFUSALS.has(code)) {
-    return new ClientError('UNSAFE_PACKAGE', unsafePackageSentence(messageOf(error)));
+    return new AppError('UNSAFE_PACKAGE', unsafePackageSentence(messageOf(error)));
   }
   // A file-system failure keeps its own code (ENOSPC, EACCES…) with tar's code beside it.
   if (typeof code === 'string' && typeof tarCode === 'string' && code !== tarCode) {
@@ -297,7 +301,7 @@ async function sanitiseTree(staging: string): Promise<{ files: number; bytes: nu
       if (info.isSymbolicLink()) {
         const target = path.resolve(dir, await readlink(full));
         if (!isInside(staging, target)) {
-          throw new ClientError('UNSAFE_PACKAGE', unsafePackageSentence(`${relative}: link points outside`));
+          throw new AppError('UNSAFE_PACKAGE', unsafePackageSentence(`${relative}: link points outside`));
         }
       } else if (info.isDirectory()) {
         await chmod(full, 0o755);
@@ -310,7 +314,7 @@ async function sanitiseTree(staging: string): Promise<{ files: number; bytes: nu
           tally.bytes += info.size;
         }
       } else {
-        throw new ClientError('UNSAFE_PACKAGE', unsafePackageSentence(`${relative}: not a file or folder`));
+        throw new AppError('UNSAFE_PACKAGE', unsafePackageSentence(`${relative}: not a file or folder`));
       }
     }
   };
@@ -325,15 +329,15 @@ async function checkLayout(staging: string): Promise<PackageManifest> {
   try {
     manifest = await readManifest(staging);
   } catch (error) {
-    if (error instanceof ClientError) throw error;
-    throw new ClientError(
+    if (error instanceof AppError) throw error;
+    throw new AppError(
       'INSTALL_FAILED',
       `This is not a Keyport package: it has no valid ${MANIFEST} (${messageOf(error)}). Contact the publisher.`,
     );
   }
   const located = await locateEntry(staging, manifest.entry);
   if (located.kind === 'missing') {
-    throw new ClientError(
+    throw new AppError(
       'INSTALL_FAILED',
       `The package names ${manifest.entry} as its program, but that file is not in it. Contact the publisher.`,
     );
@@ -377,9 +381,9 @@ async function locateEntry(dir: string, entry: string): Promise<Located> {
   return { kind: 'ok', path: target };
 }
 
-function entryRefusal(entry: string, kind: 'outside' | 'not-a-file' | 'missing'): ClientError {
+function entryRefusal(entry: string, kind: 'outside' | 'not-a-file' | 'missing'): AppError {
   const why = kind === 'not-a-file' ? 'is not a regular file' : 'points outside its install folder';
-  return new ClientError(
+  return new AppError(
     'UNSAFE_PACKAGE',
     `The program's entry ${entry} ${why}, so Keyport will not install or run it. Contact the publisher.`,
   );
@@ -449,7 +453,7 @@ async function exclusively<T>(installDir: string, work: () => Promise<T>): Promi
 
 function assertSoftwareId(softwareId: string): void {
   if (!SoftwareId.safeParse(softwareId).success) {
-    throw new ClientError(
+    throw new AppError(
       'BAD_INPUT',
       `"${softwareId}" is not a software ID (lowercase letters, digits and dashes).`,
     );
@@ -484,21 +488,21 @@ function unsafePackageSentence(reason: string): string {
   return `Keyport refused to install this package: it holds an entry that could reach outside its folder or is not allowed (${reason}). Contact the publisher.`;
 }
 
-function damaged(error: unknown): ClientError {
-  if (error instanceof ClientError) return error;
-  return new ClientError(
+function damaged(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  return new AppError(
     'INSTALL_FAILED',
     `The downloaded file is damaged and cannot be unpacked (${messageOf(error)}). Install it again.`,
   );
 }
 
-function asInstallError(error: unknown): ClientError {
-  if (error instanceof ClientError) return error;
+function asInstallError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ENOSPC') {
-    return new ClientError('INSTALL_FAILED', 'The disk is full. Free some space, then install again.');
+    return new AppError('INSTALL_FAILED', 'The disk is full. Free some space, then install again.');
   }
-  return new ClientError(
+  return new AppError(
     'INSTALL_FAILED',
     `The program could not be installed (${messageOf(error)}). Nothing was changed; try again.`,
   );

@@ -1,5 +1,5 @@
 /**
- * The launch checks of S51–S54 (invariant 5), through the whole client against the real
+ * The launch checks of S51–S54 (invariant 5), through the whole core against the real
  * provider: a copy is installed and licensed for real, then its key, its device or its
  * clock is made wrong in one way at a time — and the program must not start.
  */
@@ -9,9 +9,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientError } from '../../shared/client-errors.ts';
-import { LICENSE_TYPE } from '../../shared/license.ts';
-import { createKeyportClient, type KeyportClient } from './client.ts';
+import { AppError } from '../../shared/app-api/app-errors.ts';
+import { LICENSE_TYPE } from '../../shared/license/license.ts';
+import { createKeyportCore, type KeyportCore } from './keyport-core.ts';
 import { checkLaunch } from './launcher.ts';
 import type { LocalCopy } from './local-state.ts';
 import type { SecretStore } from './secret-store.ts';
@@ -25,24 +25,24 @@ let profileDir: string;
 let deviceName: string;
 let secrets: SecretStore;
 let genuineKey: string;
-const clients: KeyportClient[] = [];
+const cores: KeyportCore[] = [];
 
-async function open(simulateDevice: string, now?: () => Date): Promise<KeyportClient> {
-  const client = await createKeyportClient(
+async function open(simulateDevice: string, now?: () => Date): Promise<KeyportCore> {
+  const core = await createKeyportCore(
     { providerUrl: backend.url, profileDir, dataDir: profileDir, simulateDevice, insecureSecretFile: false },
     { secretStore: secrets, syncIntervalMs: 0, retryDelays: [10], ...(now ? { now } : {}) },
   );
-  clients.push(client);
-  return client;
+  cores.push(core);
+  return core;
 }
 
-async function refusal(client: KeyportClient): Promise<ClientError> {
+async function refusal(core: KeyportCore): Promise<AppError> {
   const runsBefore = await readdir(path.join(profileDir, 'logs', SOFTWARE)).catch(() => []);
-  const error = await client.run({ softwareId: SOFTWARE }).then(
+  const error = await core.run({ softwareId: SOFTWARE }).then(
     () => null,
     (e: unknown) => e,
   );
-  if (!(error instanceof ClientError)) throw new Error(`the launch was not refused: ${String(error)}`);
+  if (!(error instanceof AppError)) throw new Error(`the launch was not refused: ${String(error)}`);
   // Refused before the program started: no new run log.
   const runsAfter = await readdir(path.join(profileDir, 'logs', SOFTWARE)).catch(() => []);
   expect(runsAfter.length).toBe(runsBefore.length);
@@ -64,15 +64,15 @@ describe('launching an installed program (S51–S54)', () => {
     profileDir = await mkdtemp(path.join(tmpdir(), 'keyport-launch-'));
     secrets = await testSecretStore(profileDir);
     deviceName = `desk-${randomBytes(4).toString('hex')}`;
-    const client = await open(deviceName);
-    await client.createAccount(backend.newAccount());
-    await client.enrolDevice({});
-    await client.buy({ softwareId: SOFTWARE });
-    await client.install({ softwareId: SOFTWARE });
+    const core = await open(deviceName);
+    await core.createAccount(backend.newAccount());
+    await core.enrolDevice({});
+    await core.buy({ softwareId: SOFTWARE });
+    await core.install({ softwareId: SOFTWARE });
     genuineKey = (await secrets.get(`license:${SOFTWARE}`))!;
   });
   afterAll(async () => {
-    for (const client of clients) await client.close();
+    for (const core of cores) await core.close();
     await secrets?.delete(`license:${SOFTWARE}`);
     await secrets?.delete('session');
     await rm(profileDir, { recursive: true, force: true });
@@ -80,8 +80,8 @@ describe('launching an installed program (S51–S54)', () => {
   });
 
   it('runs a valid copy, which verifies its own license and prints its licensee', async () => {
-    const client = await open(deviceName);
-    const result = await client.run({ softwareId: SOFTWARE });
+    const core = await open(deviceName);
+    const result = await core.run({ softwareId: SOFTWARE });
     expect(result.exitCode).toBe(0);
     expect(result.output).toMatch(/^Hello Launch — licensed to \S+ on device [0-9a-f]{12} \(lease until/);
     expect(result.output).toContain('runs because this device holds its license');
@@ -157,12 +157,12 @@ describe('launching an installed program (S51–S54)', () => {
       claims: { sw: SOFTWARE },
       licenseKey: check.licenseKey,
     });
-    const error = await checkLaunch({ ...check, now: afterLease }).catch((e: unknown) => e as ClientError);
-    expect(error).toBeInstanceOf(ClientError);
-    expect((error as ClientError).message).toMatch(/lease has ended/);
+    const error = await checkLaunch({ ...check, now: afterLease }).catch((e: unknown) => e as AppError);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).message).toMatch(/lease has ended/);
     // Offline with no key at all (never licensed here): refused with what to do.
     const missing = await checkLaunch({ ...check, licenseKey: null, now: new Date() }).catch(
-      (e) => e as ClientError,
+      (e) => e as AppError,
     );
     expect(missing).toMatchObject({ code: 'LICENSE_MISSING' });
     // And a key for another device fails the `dev` check even if the stored device matches.
@@ -171,19 +171,19 @@ describe('launching an installed program (S51–S54)', () => {
       currentDeviceId: 'f'.repeat(64),
       copy: { ...copy, authDeviceId: 'f'.repeat(64) },
     };
-    expect(
-      ((await checkLaunch({ ...otherDevice, now: new Date() }).catch((e) => e)) as ClientError).code,
-    ).toBe('DEVICE_MISMATCH');
+    expect(((await checkLaunch({ ...otherDevice, now: new Date() }).catch((e) => e)) as AppError).code).toBe(
+      'DEVICE_MISMATCH',
+    );
   });
 
   it('refuses a revoked copy: moved away, its renewal refused, its key removed', async () => {
-    const client = await open(deviceName);
-    const me = (await client.getStatus()).device.deviceId;
+    const core = await open(deviceName);
+    const me = (await core.getStatus()).device.deviceId;
     const destProfile = await mkdtemp(path.join(tmpdir(), 'keyport-launch-dest-'));
     const destSecrets = await testSecretStore(destProfile);
     // The same account, signed in on a second device in its own profile.
     await destSecrets.set('session', (await secrets.get('session'))!);
-    const destination = await createKeyportClient(
+    const destination = await createKeyportCore(
       {
         providerUrl: backend.url,
         profileDir: destProfile,
@@ -200,7 +200,7 @@ describe('launching an installed program (S51–S54)', () => {
         sourceDeviceId: me,
         destinationDeviceId: (await destination.getStatus()).device.deviceId,
       });
-      const error = await refusal(client);
+      const error = await refusal(core);
       expect(error.code).toBe('COPY_MOVED');
       expect(await secrets.get(`license:${SOFTWARE}`)).toBeNull();
     } finally {

@@ -10,14 +10,14 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { JSONWebKeySet } from 'jose';
-import type { RunLog, RunResult } from '../../shared/client-api.ts';
-import { ClientError } from '../../shared/client-errors.ts';
+import type { RunLog, RunResult } from '../../shared/app-api/app-api.ts';
+import { AppError } from '../../shared/app-api/app-errors.ts';
 import {
   LicenseInvalidError,
   shortDeviceId,
   verifyLicense,
   type LicenseClaims,
-} from '../../shared/license.ts';
+} from '../../shared/license/license.ts';
 import type { LocalCopy } from './local-state.ts';
 
 export interface LaunchCheck {
@@ -38,33 +38,33 @@ export interface ApprovedLaunch {
   claims: LicenseClaims;
 }
 
-/** The launch this device may make, or a ClientError saying why not. */
+/** The launch this device may make, or a AppError saying why not. */
 export async function checkLaunch(check: LaunchCheck): Promise<ApprovedLaunch> {
   const { copy, softwareId } = check;
   if (!copy?.installed) {
-    throw new ClientError('NOT_INSTALLED', `${copy?.name ?? softwareId} is not installed on this device.`);
+    throw new AppError('NOT_INSTALLED', `${copy?.name ?? softwareId} is not installed on this device.`);
   }
   if (copy.status === 'moved') {
-    throw new ClientError(
+    throw new AppError(
       'COPY_MOVED',
       `${copy.name} has moved to another of your devices, so it no longer runs here. Uninstall it, or transfer it back.`,
     );
   }
   if (check.licenseKey === null || copy.authDeviceId === null) {
-    throw new ClientError(
+    throw new AppError(
       'LICENSE_MISSING',
       `${copy.name} has no license key on this device. Go online and install it again from your library to license it.`,
     );
   }
   if (copy.authDeviceId !== check.currentDeviceId) {
-    throw new ClientError(
+    throw new AppError(
       'DEVICE_MISMATCH',
       `${copy.name} was licensed to device ${shortDeviceId(copy.authDeviceId)}, but this is device ` +
         `${shortDeviceId(check.currentDeviceId)}. Transfer it to this device from your library.`,
     );
   }
   if (check.jwks === null) {
-    throw new ClientError(
+    throw new AppError(
       'LICENSE_INVALID',
       `Keyport does not have the store's public keys yet, so it cannot check ${copy.name}'s license. Go online once.`,
     );
@@ -80,7 +80,7 @@ export async function checkLaunch(check: LaunchCheck): Promise<ApprovedLaunch> {
     throw launchRefusal(copy.name, error);
   }
   if (copy.copyId !== null && claims.sub !== copy.copyId) {
-    throw new ClientError(
+    throw new AppError(
       'LICENSE_INVALID',
       `${copy.name}'s license key belongs to another copy. Install it again.`,
     );
@@ -88,26 +88,23 @@ export async function checkLaunch(check: LaunchCheck): Promise<ApprovedLaunch> {
   return { name: copy.name, installed: copy.installed, licenseKey: check.licenseKey, claims };
 }
 
-function launchRefusal(name: string, error: unknown): ClientError {
+function launchRefusal(name: string, error: unknown): AppError {
   if (!(error instanceof LicenseInvalidError)) {
-    return new ClientError(
-      'LICENSE_INVALID',
-      `${name}'s license key could not be checked. Install it again.`,
-    );
+    return new AppError('LICENSE_INVALID', `${name}'s license key could not be checked. Install it again.`);
   }
   switch (error.reason) {
     case 'WRONG_DEVICE':
-      return new ClientError(
+      return new AppError(
         'DEVICE_MISMATCH',
         `${name}'s license key was issued to another device. Transfer it to this device from your library.`,
       );
     case 'EXPIRED':
-      return new ClientError(
+      return new AppError(
         'LICENSE_INVALID',
         `${name}'s license lease has ended. Go online so Keyport can renew it, then start it again.`,
       );
     default:
-      return new ClientError(
+      return new AppError(
         'LICENSE_INVALID',
         `${name}'s license key failed its check (${error.message}). Install it again from your library.`,
       );
@@ -165,7 +162,7 @@ export async function runProgram(run: ProgramRun): Promise<RunResult> {
     child.stderr.on('data', collect);
     child.once('error', (error) =>
       reject(
-        new ClientError('RUN_FAILED', `${run.name} could not be started (${error.message}). Reinstall it.`),
+        new AppError('RUN_FAILED', `${run.name} could not be started (${error.message}). Reinstall it.`),
       ),
     );
     child.once('close', (exitCode, signal) => resolve({ exitCode, signal }));

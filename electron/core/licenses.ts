@@ -5,8 +5,8 @@
  * copy moved away, the key removed and the copy marked as moved (invariant 4).
  */
 import type { JSONWebKeySet } from 'jose';
-import { ClientError, copyGoneFromDevice } from '../../shared/client-errors.ts';
-import { verifyLicense, type LicenseClaims } from '../../shared/license.ts';
+import { AppError, copyGoneFromDevice } from '../../shared/app-api/app-errors.ts';
+import { verifyLicense, type LicenseClaims } from '../../shared/license/license.ts';
 import type { LocalStateStore } from './local-state.ts';
 import type { ProviderClient } from './provider-client.ts';
 import type { SecretStore } from './secret-store.ts';
@@ -91,7 +91,7 @@ export class LicenseKeeper {
       deviceId,
       now: this.now(),
     }).catch((error: unknown) => {
-      throw new ClientError(
+      throw new AppError(
         'LICENSE_INVALID',
         `The store sent a license key that does not check (${(error as Error).message}). Try again later.`,
       );

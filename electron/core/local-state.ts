@@ -13,7 +13,7 @@ import path from 'node:path';
 import { writeFileAtomically } from './atomic-file.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { z } from 'zod';
-import { Jwks, User } from '../../shared/api.ts';
+import { Jwks, User } from '../../shared/provider-api/schemas.ts';
 
 export const LocalCopy = z.object({
   softwareId: z.string(),

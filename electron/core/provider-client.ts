@@ -1,7 +1,7 @@
 /**
  * The app's HTTP client for the provider, typed from the `shared/` schemas: every
  * response is parsed with the same zod schema the provider serialises with, and every
- * problem+json becomes a `ClientError` with a sentence a person can act on.
+ * problem+json becomes a `AppError` with a sentence a person can act on.
  *
  * Retries are only made where a repeat cannot do harm: reads, and writes the provider
  * makes idempotent (purchases and transfers carry an `Idempotency-Key`, enrolment and
@@ -24,7 +24,7 @@ import {
   SoftwareResult,
   TransferList,
   TransferResult,
-} from '../../shared/api.ts';
+} from '../../shared/provider-api/schemas.ts';
 import type {
   CreateAccountBody,
   EnrolDeviceBody,
@@ -34,8 +34,8 @@ import type {
   RedeemBody,
   RefreshBody,
   TransferBody,
-} from '../../shared/api.ts';
-import { ClientError, clientErrorFromProblem } from '../../shared/client-errors.ts';
+} from '../../shared/provider-api/schemas.ts';
+import { AppError, appErrorFromProblem } from '../../shared/app-api/app-errors.ts';
 
 export interface ProviderClientOptions {
   baseUrl: string;
@@ -194,7 +194,7 @@ export class ProviderClient {
           await sleep(this.retryDelays[attempt - 1] ?? 0);
           continue;
         }
-        throw new ClientError(
+        throw new AppError(
           'OFFLINE',
           `Keyport cannot reach the store at ${this.options.baseUrl}. Check your connection and try again.`,
         );
@@ -219,11 +219,11 @@ export class ProviderClient {
         body = null;
       }
     }
-    if (!response.ok) throw clientErrorFromProblem(response.status, body);
+    if (!response.ok) throw appErrorFromProblem(response.status, body);
     if (schema === null) return undefined;
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
-      throw new ClientError(
+      throw new AppError(
         'PROVIDER_ERROR',
         'The store answered in a form this version of Keyport does not understand. Update the app.',
       );

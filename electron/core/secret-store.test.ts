@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AsyncEntry } from '@napi-rs/keyring';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClientError } from '../../shared/client-errors.ts';
+import { AppError } from '../../shared/app-api/app-errors.ts';
 import { keychainService, openSecretStore } from './secret-store.ts';
 import { KEYCHAIN_READY, NO_KEYCHAIN_REASON } from '../../test-support/keychain.ts';
 
@@ -55,7 +55,7 @@ describe.skipIf(KEYCHAIN_READY)('without a keychain', () => {
     const error = await openSecretStore({ profileDir: await profile(), insecureSecretFile: false }).catch(
       (e) => e,
     );
-    expect(error).toBeInstanceOf(ClientError);
+    expect(error).toBeInstanceOf(AppError);
     expect(error.code).toBe('KEYCHAIN_UNAVAILABLE');
     expect(error.message).toMatch(/--insecure-secret-file/);
   });

@@ -13,7 +13,7 @@ import { writeFileAtomically } from './atomic-file.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AsyncEntry } from '@napi-rs/keyring';
-import { ClientError } from '../../shared/client-errors.ts';
+import { AppError } from '../../shared/app-api/app-errors.ts';
 
 export interface SecretStore {
   readonly kind: 'keychain' | 'insecure-file';
@@ -128,5 +128,5 @@ export async function openSecretStore(options: {
   if (options.insecureSecretFile) {
     return new FileSecretStore(path.join(options.profileDir, 'secrets.insecure.json'));
   }
-  throw new ClientError('KEYCHAIN_UNAVAILABLE', `No OS keychain answered (${failure}). ${KEYCHAIN_HELP}`);
+  throw new AppError('KEYCHAIN_UNAVAILABLE', `No OS keychain answered (${failure}). ${KEYCHAIN_HELP}`);
 }

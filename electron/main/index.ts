@@ -1,11 +1,11 @@
 /**
  * The Electron main process (DESIGN §5): one sandboxed window showing the renderer from
- * out/renderer over file://, the client core behind IPC, and nothing reachable from the
- * page except the `ClientApi` methods.
+ * out/renderer over file://, the core behind IPC, and nothing reachable from the
+ * page except the `AppApi` methods.
  *
  * Startup failure (e.g. no keychain answers) does not end the app: the window opens and
  * every call answers the startup error, so the renderer shows the sentence with what to
- * do, and its "Try again" retries opening the core (see `bridge/recovering-client.ts`). A dialog
+ * do, and its "Try again" retries opening the core (see `bridge/recovering-core.ts`). A dialog
  * would say the same thing less usefully and leave no way to recover in place.
  */
 import path from 'node:path';
@@ -13,9 +13,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, session, shell, type IpcMainInvokeEvent, type Session } from 'electron';
 import { CONTENT_SECURITY_POLICY } from '../bridge/content-security-policy.ts';
 import { defaultProfileDir, parseAppOptions, type AppOptions } from '../core/app-options.ts';
-import { createKeyportClient } from '../core/client.ts';
-import { forwardClientEvents, registerClientIpc } from './ipc.ts';
-import { createRecoveringClient } from '../bridge/recovering-client.ts';
+import { createKeyportCore } from '../core/keyport-core.ts';
+import { forwardAppEvents, registerAppIpc } from './ipc.ts';
+import { createRecoveringCore } from '../bridge/recovering-core.ts';
 import { externalLinkToOpen, isAppPageUrl, isAppResourceUrl, mainWindowOptions } from './window-security.ts';
 
 // out/main/index.js → out/renderer, out/preload (the layout electron-vite builds).
@@ -50,11 +50,11 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 function run(): void {
-  const client = createRecoveringClient(async () => {
+  const core = createRecoveringCore(async () => {
     if (!appOptions.ok) throw appOptions.error;
-    return createKeyportClient(appOptions.value);
+    return createKeyportCore(appOptions.value);
   });
-  void client.ready().then((error) => {
+  void core.ready().then((error) => {
     if (error) console.error(`Keyport could not start its core (${error.code}): ${error.message}`);
   });
 
@@ -100,7 +100,7 @@ function run(): void {
     const win = new BrowserWindow(mainWindowOptions(preloadPath));
     mainWindow = win;
     win.once('ready-to-show', () => win.show());
-    const stopEvents = forwardClientEvents(client, (channel, payload) => {
+    const stopEvents = forwardAppEvents(core, (channel, payload) => {
       if (!win.isDestroyed()) win.webContents.send(channel, payload);
     });
     win.on('closed', () => {
@@ -112,9 +112,9 @@ function run(): void {
 
   void app.whenReady().then(() => {
     hardenSession(session.defaultSession);
-    registerClientIpc({
+    registerAppIpc({
       ipcMain,
-      client,
+      core,
       isTrustedSender,
       onRefused: (method, event) =>
         console.warn(
@@ -137,7 +137,7 @@ function run(): void {
     if (closing) return;
     closing = true;
     event.preventDefault();
-    void client
+    void core
       .close()
       .catch((error: unknown) => console.error('Keyport core did not close cleanly:', error))
       .finally(() => app.quit());

@@ -1,18 +1,13 @@
 /**
  * The IPC bridge's two sides without Electron: the main process's handlers (one per
- * `ClientApi` method, refusing pages other than the app's own) and the preload's bridge.
+ * `AppApi` method, refusing pages other than the app's own) and the preload's bridge.
  */
 import type { IpcMainInvokeEvent, IpcRendererEvent } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  CLIENT_EVENT_CHANNEL,
-  CLIENT_METHODS,
-  clientChannel,
-  type ClientEvent,
-} from '../../shared/client-api.ts';
+import { APP_EVENT_CHANNEL, APP_METHODS, appChannel, type AppEvent } from '../../shared/app-api/app-api.ts';
 import { createIpcBridge } from '../preload/ipc.ts';
-import { createFakeClient, FAKE_STATUS } from '../../test-support/fake-client.ts';
-import { forwardClientEvents, registerClientIpc } from './ipc.ts';
+import { createFakeCore, FAKE_STATUS } from '../../test-support/fake-core.ts';
+import { forwardAppEvents, registerAppIpc } from './ipc.ts';
 
 type Handler = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
 
@@ -27,26 +22,26 @@ function fakeIpcMain() {
 
 const event = (url: string) => ({ senderFrame: { url } }) as unknown as IpcMainInvokeEvent;
 
-describe('registerClientIpc (main process)', () => {
-  it('handles every method, only for trusted senders, through dispatchClientCall', async () => {
+describe('registerAppIpc (main process)', () => {
+  it('handles every method, only for trusted senders, through dispatchAppCall', async () => {
     const ipcMain = fakeIpcMain();
-    const fake = createFakeClient();
+    const fake = createFakeCore();
     const refused = vi.fn();
-    const dispose = registerClientIpc({
+    const dispose = registerAppIpc({
       ipcMain,
-      client: fake.client,
+      core: fake.core,
       isTrustedSender: (e) => e.senderFrame?.url === 'file:///app/index.html',
       onRefused: refused,
     });
-    expect([...ipcMain.handlers.keys()].sort()).toEqual(CLIENT_METHODS.map(clientChannel).sort());
+    expect([...ipcMain.handlers.keys()].sort()).toEqual(APP_METHODS.map(appChannel).sort());
 
-    const getStatus = ipcMain.handlers.get(clientChannel('getStatus'))!;
+    const getStatus = ipcMain.handlers.get(appChannel('getStatus'))!;
     expect(await getStatus(event('file:///app/index.html'), undefined)).toEqual({
       ok: true,
       value: FAKE_STATUS,
     });
 
-    const buy = ipcMain.handlers.get(clientChannel('buy'))!;
+    const buy = ipcMain.handlers.get(appChannel('buy'))!;
     expect(await buy(event('file:///app/index.html'), { softwareId: 'NOT A SLUG' })).toMatchObject({
       ok: false,
       error: { code: 'BAD_INPUT' },
@@ -63,12 +58,12 @@ describe('registerClientIpc (main process)', () => {
   });
 
   it('forwards core events on the event channel', () => {
-    const fake = createFakeClient();
+    const fake = createFakeCore();
     const send = vi.fn();
-    const stop = forwardClientEvents(fake.client, send);
-    const pushed: ClientEvent = { name: 'library-changed', payload: { reason: 'purchase' } };
+    const stop = forwardAppEvents(fake.core, send);
+    const pushed: AppEvent = { name: 'library-changed', payload: { reason: 'purchase' } };
     fake.emit(pushed);
-    expect(send).toHaveBeenCalledWith(CLIENT_EVENT_CHANNEL, pushed);
+    expect(send).toHaveBeenCalledWith(APP_EVENT_CHANNEL, pushed);
     stop();
     expect(fake.listenerCount()).toBe(0);
   });
@@ -93,8 +88,8 @@ describe('createIpcBridge (preload)', () => {
     });
     const seen = vi.fn();
     const stop = bridge.onEvent(seen);
-    const pushed: ClientEvent = { name: 'library-changed', payload: { reason: 'sync' } };
-    listeners.get(CLIENT_EVENT_CHANNEL)!({ sender: 'secret' } as unknown as IpcRendererEvent, pushed);
+    const pushed: AppEvent = { name: 'library-changed', payload: { reason: 'sync' } };
+    listeners.get(APP_EVENT_CHANNEL)!({ sender: 'secret' } as unknown as IpcRendererEvent, pushed);
     expect(seen).toHaveBeenCalledWith(pushed);
     expect(seen.mock.calls[0]).toHaveLength(1);
     stop();

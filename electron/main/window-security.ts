@@ -6,7 +6,7 @@ import type { BrowserWindowConstructorOptions, WebPreferences } from 'electron';
 
 /**
  * DESIGN §5: the renderer is a web page with no Node.js and no Electron APIs; all it gets
- * is the `ClientBridge` the preload exposes through `contextBridge`.
+ * is the `AppBridge` the preload exposes through `contextBridge`.
  */
 export const WINDOW_WEB_PREFERENCES = {
   contextIsolation: true,

@@ -1,5 +1,5 @@
 /**
- * The sandboxed preload: exposes the `ClientBridge` as `window.keyport` and nothing else.
+ * The sandboxed preload: exposes the `AppBridge` as `window.keyport` and nothing else.
  * Built into one CommonJS file (out/preload/index.cjs): sandboxed preloads can neither
  * load ES modules nor require anything but a few Electron modules.
  */

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRenderer } from '../../dev/renderer-build.ts';
-import { createFakeClient, FAKE_STATUS, type FakeClient } from '../../test-support/fake-client.ts';
+import { createFakeCore, FAKE_STATUS, type FakeCore } from '../../test-support/fake-core.ts';
 import { startWebShell, type WebShell } from './web-shell.ts';
 
 const CHROMIUM = process.env.KEYPORT_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -23,7 +23,7 @@ describe.skipIf(missing !== null)(
   `the renderer in Chromium${missing ? ` (skipped: ${missing})` : ''}`,
   () => {
     let outDir: string;
-    let fake: FakeClient;
+    let fake: FakeCore;
     let shell: WebShell;
     let browser: Browser;
     let page: Page;
@@ -32,8 +32,8 @@ describe.skipIf(missing !== null)(
     beforeAll(async () => {
       outDir = await mkdtemp(path.join(tmpdir(), 'keyport-renderer-'));
       await buildRenderer(outDir, true);
-      fake = createFakeClient();
-      shell = await startWebShell({ client: fake.client, rendererDir: outDir });
+      fake = createFakeCore();
+      shell = await startWebShell({ core: fake.core, rendererDir: outDir });
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],

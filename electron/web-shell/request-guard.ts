@@ -13,7 +13,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { WEB_SHELL_SECRET_HEADER } from '../../shared/client-api.ts';
+import { WEB_SHELL_SECRET_HEADER } from '../../shared/app-api/app-api.ts';
 
 /** 256 random bits, URL-safe, for the launch URL's fragment. */
 export function newSecret(): string {

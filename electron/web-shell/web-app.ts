@@ -1,5 +1,5 @@
 /**
- * The app without Electron: the client core in this process, the web shell in front of
+ * The app without Electron: the core in this process, the web shell in front of
  * it on loopback, and a window on the launch URL — Chromium's `--app` mode when a display
  * and a Chromium exist, else (when asked) the default browser. Used by the installed app
  * (`keyport open`), and by `npm start` (fallback or `--web`) and `npm run web-shell`.
@@ -7,8 +7,8 @@
  * It serves a renderer that is already built: building is the developer tooling's job.
  */
 import type { AppOptions } from '../core/app-options.ts';
-import { createKeyportClient } from '../core/client.ts';
-import { createRecoveringClient, type RecoveringClient } from '../bridge/recovering-client.ts';
+import { createKeyportCore } from '../core/keyport-core.ts';
+import { createRecoveringCore, type RecoveringCore } from '../bridge/recovering-core.ts';
 import {
   findChromium,
   findXdgOpen,
@@ -22,7 +22,7 @@ import { startWebShell, type WebShell } from './web-shell.ts';
 
 export interface WebApp {
   shell: WebShell;
-  client: RecoveringClient;
+  core: RecoveringCore;
   /** The Chromium window, when one was opened (not a default-browser tab). */
   window: AppWindow | null;
   /** Whether a window or a browser tab was opened on the app (false: the address was printed). */
@@ -73,15 +73,15 @@ export async function startWebApp(options: {
   log: (line: string) => void;
 }): Promise<WebApp> {
   const { log } = options;
-  const client = createRecoveringClient(() => createKeyportClient(options.appOptions));
+  const core = createRecoveringCore(() => createKeyportCore(options.appOptions));
   let shell: WebShell;
   try {
-    shell = await startWebShell({ client, rendererDir: options.rendererDir, port: options.port });
+    shell = await startWebShell({ core, rendererDir: options.rendererDir, port: options.port });
   } catch (error) {
-    await client.close();
+    await core.close();
     throw error;
   }
-  const startupError = await client.ready();
+  const startupError = await core.ready();
   if (startupError) {
     log(`The app could not start its core: ${startupError.message}`);
     log('The window says the same and can try again once that is fixed.');
@@ -103,12 +103,12 @@ export async function startWebApp(options: {
 
   return {
     shell,
-    client,
+    core,
     window: shown.window,
     opened: shown.opened !== null,
     async close() {
       await Promise.allSettled([shown.window?.close(), shell.close()]);
-      await client.close();
+      await core.close();
     },
   };
 }

@@ -9,10 +9,10 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientEvent } from '../../shared/client-api.ts';
+import type { AppEvent } from '../../shared/app-api/app-api.ts';
 import { CONTENT_SECURITY_POLICY, META_CONTENT_SECURITY_POLICY } from '../bridge/content-security-policy.ts';
 import { REPO_ROOT } from '../../dev/renderer-build.ts';
-import { createFakeClient, FAKE_STATUS, type FakeClient } from '../../test-support/fake-client.ts';
+import { createFakeCore, FAKE_STATUS, type FakeCore } from '../../test-support/fake-core.ts';
 import { MAX_BODY_BYTES, startWebShell, type WebShell } from './web-shell.ts';
 
 interface Answer {
@@ -63,7 +63,7 @@ function call(shell: WebShell, method: string, input: unknown, headers: Record<s
 
 let workDir: string;
 let rendererDir: string;
-let fake: FakeClient;
+let fake: FakeCore;
 let shell: WebShell;
 
 beforeAll(async () => {
@@ -85,8 +85,8 @@ afterAll(async () => {
 
 describe('web shell', () => {
   beforeAll(async () => {
-    fake = createFakeClient();
-    shell = await startWebShell({ client: fake.client, rendererDir });
+    fake = createFakeCore();
+    shell = await startWebShell({ core: fake.core, rendererDir });
   });
   afterAll(async () => {
     await shell.close();
@@ -103,7 +103,7 @@ describe('web shell', () => {
 
   it('refuses to listen anywhere but loopback', async () => {
     await expect(
-      startWebShell({ client: fake.client, rendererDir, host: '0.0.0.0' as '127.0.0.1' }),
+      startWebShell({ core: fake.core, rendererDir, host: '0.0.0.0' as '127.0.0.1' }),
     ).rejects.toThrow(/loopback/);
   });
 
@@ -134,7 +134,7 @@ describe('web shell', () => {
     const answer = await call(shell, 'sync', undefined);
     expect(JSON.parse(answer.body)).toEqual({
       ok: false,
-      error: { code: 'UNEXPECTED', message: 'The fake client does not do sync.' },
+      error: { code: 'UNEXPECTED', message: 'The fake core does not do sync.' },
     });
   });
 
@@ -295,8 +295,8 @@ describe('web shell', () => {
     expect(answer.body).not.toContain('app.js'); // no directory listing
   });
 
-  it('streams pushed events as NDJSON and unsubscribes when the client goes away', async () => {
-    const event: ClientEvent = {
+  it('streams pushed events as NDJSON and unsubscribes when the core goes away', async () => {
+    const event: AppEvent = {
       name: 'install-progress',
       payload: {
         softwareId: 'ascii-mandelbrot',
@@ -348,7 +348,7 @@ describe('web shell', () => {
   });
 
   it('closes with an event stream still open', async () => {
-    const other = await startWebShell({ client: fake.client, rendererDir });
+    const other = await startWebShell({ core: fake.core, rendererDir });
     await new Promise<void>((resolve) => {
       const req = request(
         {

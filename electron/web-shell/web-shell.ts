@@ -1,11 +1,11 @@
 /**
- * The web shell (DESIGN §5): the same renderer and the same `ClientApi` as the Electron
+ * The web shell (DESIGN §5): the same renderer and the same `AppApi` as the Electron
  * shell, served over loopback HTTP — how the app runs where Electron cannot, and how
  * browser tests drive it.
  *
  *   GET  /, /assets/…        the built renderer (out/renderer), with the app's CSP
- *   POST /api/call/:method   JSON body = the method's input → a `ClientEnvelope`
- *   GET  /api/events         NDJSON stream of `ClientEvent`s, one per line
+ *   POST /api/call/:method   JSON body = the method's input → a `AppEnvelope`
+ *   GET  /api/events         NDJSON stream of `AppEvent`s, one per line
  *
  * Every request must name this listener in Host; every /api request must also come from
  * this origin and carry the per-launch secret (see request-guard.ts). Refused requests
@@ -16,13 +16,13 @@ import { realpath } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  isClientMethod,
-  type ClientApi,
-  type ClientEnvelope,
-  type ClientEventSource,
-} from '../../shared/client-api.ts';
-import type { ClientErrorCode } from '../../shared/client-errors.ts';
-import { dispatchClientCall } from '../bridge/client-dispatch.ts';
+  isAppMethod,
+  type AppApi,
+  type AppEnvelope,
+  type AppEventSource,
+} from '../../shared/app-api/app-api.ts';
+import type { AppErrorCode } from '../../shared/app-api/app-errors.ts';
+import { dispatchAppCall } from '../bridge/app-dispatch.ts';
 import { SECURITY_HEADERS } from '../bridge/content-security-policy.ts';
 import { allowedHosts, checkCaller, checkHost, newSecret } from './request-guard.ts';
 import { resolveStaticFile, serveStaticFile } from './static-files.ts';
@@ -32,7 +32,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 const HEARTBEAT_MS = 15_000;
 
 export interface WebShellOptions {
-  client: ClientApi & ClientEventSource;
+  core: AppApi & AppEventSource;
   /** The built renderer: a folder with index.html and assets/. */
   rendererDir: string;
   /** A loopback address (default 127.0.0.1); the shell refuses to listen anywhere else. */
@@ -54,7 +54,7 @@ export interface WebShell {
 }
 
 export async function startWebShell(options: WebShellOptions): Promise<WebShell> {
-  const { client } = options;
+  const { core } = options;
   const host = options.host ?? '127.0.0.1';
   if (host !== '127.0.0.1' && host !== '::1') {
     throw new Error(`The web shell listens on loopback only (127.0.0.1 or ::1), not ${String(host)}.`);
@@ -124,7 +124,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
 
   const handleCall = async (req: IncomingMessage, res: ServerResponse, method: string): Promise<void> => {
     // Method names are plain ASCII words: the raw path segment is the name, or no name.
-    if (!isClientMethod(method)) {
+    if (!isAppMethod(method)) {
       sendEnvelope(res, 404, 'NOT_FOUND', `The app has no action called "${method.slice(0, 40)}".`);
       return;
     }
@@ -157,12 +157,12 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
         return;
       }
     }
-    sendJson(res, 200, await dispatchClientCall(client, method, input));
+    sendJson(res, 200, await dispatchAppCall(core, method, input));
   };
 
   const handleEvents = (req: IncomingMessage, res: ServerResponse): void => {
     // Subscribe before answering: once the renderer sees the headers, no event is missed.
-    const unsubscribe = client.subscribe((event) => {
+    const unsubscribe = core.subscribe((event) => {
       res.write(`${JSON.stringify(event)}\n`);
     });
     streams.add(res);
@@ -260,11 +260,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown, closeConne
 function sendEnvelope(
   res: ServerResponse,
   status: number,
-  code: ClientErrorCode,
+  code: AppErrorCode,
   message: string,
   closeConnection = false,
 ): void {
-  const envelope: ClientEnvelope = { ok: false, error: { code, message } };
+  const envelope: AppEnvelope = { ok: false, error: { code, message } };
   sendJson(res, status, envelope, closeConnection);
 }
 

@@ -10,7 +10,7 @@ import { Sidebar } from './shell/Sidebar.tsx';
 import { Splash } from './shell/Splash.tsx';
 import { StartupProblem } from './shell/StartupProblem.tsx';
 import { resetStores } from './stores/all-stores.ts';
-import { connectClientEvents } from './stores/events.ts';
+import { connectAppEvents } from './stores/events.ts';
 import { useNavigationStore } from './stores/navigation.ts';
 import { useSessionStore } from './stores/session.ts';
 import { useTransferStore } from './stores/transfer.ts';
@@ -28,7 +28,7 @@ export function App() {
   const userId = status?.user?.userId ?? null;
 
   useEffect(() => {
-    const disconnect = connectClientEvents();
+    const disconnect = connectAppEvents();
     void useSessionStore.getState().refresh();
     return disconnect;
   }, []);

@@ -1,9 +1,9 @@
-import type { ClientBridge } from '@shared/client-api.ts';
+import type { AppBridge } from '@shared/app-api/app-api.ts';
 
 declare global {
   interface Window {
     /** Set by the Electron preload; absent in the web shell. */
-    keyport?: ClientBridge;
+    keyport?: AppBridge;
   }
 }
 

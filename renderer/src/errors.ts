@@ -1,8 +1,8 @@
 /**
- * Errors as screens show them: the `ClientError`'s sentence, never a stack or a status
+ * Errors as screens show them: the `AppError`'s sentence, never a stack or a status
  * code. Anything else (a bug in the renderer) still becomes a sentence.
  */
-import { ClientError } from '@shared/client-errors.ts';
+import { AppError } from '@shared/app-api/app-errors.ts';
 
 export interface ShownError {
   code: string;
@@ -10,7 +10,7 @@ export interface ShownError {
 }
 
 export function describeError(error: unknown): ShownError {
-  if (error instanceof ClientError) return { code: error.code, message: error.message };
+  if (error instanceof AppError) return { code: error.code, message: error.message };
   const detail = error instanceof Error ? error.message : String(error);
   return { code: 'UNEXPECTED', message: `Something went wrong in this window: ${detail}` };
 }

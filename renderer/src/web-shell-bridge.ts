@@ -1,5 +1,5 @@
 /**
- * The `ClientBridge` of the web shell: calls are `POST /api/call/:method`, events an
+ * The `AppBridge` of the web shell: calls are `POST /api/call/:method`, events an
  * NDJSON stream from `GET /api/events`, both carrying the per-launch secret.
  *
  * The secret arrives in the launch URL's fragment (`#secret=…`), which browsers never
@@ -8,10 +8,10 @@
  */
 import {
   WEB_SHELL_SECRET_HEADER,
-  type ClientBridge,
-  type ClientEnvelope,
-  type ClientEvent,
-} from '@shared/client-api.ts';
+  type AppBridge,
+  type AppEnvelope,
+  type AppEvent,
+} from '@shared/app-api/app-api.ts';
 
 const SECRET_STORAGE_KEY = 'keyport.web-shell.secret';
 
@@ -34,11 +34,11 @@ export function takeLaunchSecret(
   return storage.getItem(SECRET_STORAGE_KEY);
 }
 
-function failure(code: 'UNAUTHENTICATED' | 'UNEXPECTED', message: string): ClientEnvelope {
+function failure(code: 'UNAUTHENTICATED' | 'UNEXPECTED', message: string): AppEnvelope {
   return { ok: false, error: { code, message } };
 }
 
-function isEnvelope(value: unknown): value is ClientEnvelope {
+function isEnvelope(value: unknown): value is AppEnvelope {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as { ok?: unknown; error?: { code?: unknown; message?: unknown } };
   if (candidate.ok === true) return 'value' in candidate;
@@ -58,8 +58,8 @@ const sleep = (ms: number, signal: AbortSignal) =>
     });
   });
 
-export function createWebShellBridge(secret: string | null, fetchImpl: typeof fetch = fetch): ClientBridge {
-  const listeners = new Set<(event: ClientEvent) => void>();
+export function createWebShellBridge(secret: string | null, fetchImpl: typeof fetch = fetch): AppBridge {
+  const listeners = new Set<(event: AppEvent) => void>();
   let stream: AbortController | null = null;
   /**
    * Settles once the event stream is connected (the shell subscribes before it answers),
@@ -68,7 +68,7 @@ export function createWebShellBridge(secret: string | null, fetchImpl: typeof fe
   let streamReady: Promise<void> = Promise.resolve();
   let markReady: () => void = () => undefined;
 
-  const emit = (event: ClientEvent) => {
+  const emit = (event: AppEvent) => {
     for (const listener of listeners) listener(event);
   };
 
@@ -104,7 +104,7 @@ export function createWebShellBridge(secret: string | null, fetchImpl: typeof fe
               buffer = buffer.slice(newline + 1);
               if (!line) continue; // heartbeat
               try {
-                emit(JSON.parse(line) as ClientEvent);
+                emit(JSON.parse(line) as AppEvent);
               } catch {
                 // A torn or foreign line: skip it rather than drop the stream.
               }

@@ -27,7 +27,7 @@ describe('signing in and the first run on this device', () => {
     await h.user.click(screen.getByRole('button', { name: 'Create account' }));
 
     const firstRun = await screen.findByTestId('first-run');
-    const status = await h.device.client.getStatus();
+    const status = await h.device.core.getStatus();
     expect(within(firstRun).getByTestId('device-id').textContent).toBe(status.device.shortId);
     expect(within(firstRun).getByTestId('device-sources').textContent).toContain('Simulated device name');
 
@@ -38,7 +38,7 @@ describe('signing in and the first run on this device', () => {
 
     // Enrolled: the app proper, with the name it was given.
     expect((await screen.findByTestId('device-name')).textContent).toBe('Studio PC');
-    expect((await h.device.client.listDevices()).map((d) => d.name)).toEqual(['Studio PC']);
+    expect((await h.device.core.listDevices()).map((d) => d.name)).toEqual(['Studio PC']);
   });
 
   it('asks for a longer password before it asks the provider', async () => {
@@ -54,7 +54,7 @@ describe('signing in and the first run on this device', () => {
 
   it('says in a sentence when the email and password do not match', async () => {
     const account = await h.signUp();
-    await h.device.client.signOut();
+    await h.device.core.signOut();
     h.renderApp();
     await h.user.type(await screen.findByLabelText('Email'), account.email);
     await h.user.type(screen.getByLabelText('Password'), 'wrong password!');
@@ -69,7 +69,7 @@ describe('signing in and the first run on this device', () => {
     h = await startHarness({ settings: { deviceLimit: 1 } });
     const account = await h.signUp();
     const other = await h.otherDevice(account, 'Old laptop');
-    await other.client.getStatus();
+    await other.core.getStatus();
     h.renderApp();
     await h.user.click(await screen.findByRole('button', { name: 'Enrol this device' }));
     const limit = await screen.findByTestId('device-limit');

@@ -3,7 +3,7 @@
  * The devices screen: loading and error, the user's devices with this one highlighted,
  * renaming, retiring (refused while software is registered, confirmed otherwise, and this
  * device back to the first run) and the registered-information table, against the MSW
- * mock through the real client core.
+ * mock through the real core.
  */
 import { screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ describe('the devices screen', () => {
       return found;
     });
 
-  const deviceNames = async () => (await h.device.client.listDevices()).map((d) => d.name).sort();
+  const deviceNames = async () => (await h.device.core.listDevices()).map((d) => d.name).sort();
 
   it('shows placeholders while the devices load', async () => {
     h.renderApp();
@@ -124,7 +124,7 @@ describe('the devices screen', () => {
 
   it('refuses to retire a device while software is registered to it, and says why', async () => {
     await publish('sketchpad', 'Sketchpad');
-    await h.device.client.buy({ softwareId: 'sketchpad' });
+    await h.device.core.buy({ softwareId: 'sketchpad' });
     await openDevices();
     const here = await card('Studio PC');
 
@@ -179,7 +179,7 @@ describe('the devices screen', () => {
 
     expect(await screen.findByTestId('first-run')).toBeTruthy();
     expect(screen.queryByTestId('devices-screen')).toBeNull();
-    expect((await h.device.client.getStatus()).device.enrolled).toBe(false);
+    expect((await h.device.core.getStatus()).device.enrolled).toBe(false);
     expect(await deviceNames()).toEqual(['Old laptop']);
   });
 
@@ -188,9 +188,9 @@ describe('the devices screen', () => {
     await publish('tracker', 'Tracker');
     await publish('atlas', 'Atlas');
     const other = await h.otherDevice(account, 'Old laptop');
-    await h.device.client.buy({ softwareId: 'sketchpad' });
-    await other.client.buy({ softwareId: 'tracker' });
-    await other.client.buy({ softwareId: 'atlas' });
+    await h.device.core.buy({ softwareId: 'sketchpad' });
+    await other.core.buy({ softwareId: 'tracker' });
+    await other.core.buy({ softwareId: 'atlas' });
     await openDevices();
 
     const table = await screen.findByRole('table', { name: /which device each program is registered to/ });

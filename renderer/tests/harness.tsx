@@ -1,8 +1,8 @@
 /**
- * Screens under test: the real renderer (React, the zustand stores, `ClientApi` through
- * a bridge) on the real client core, against the MSW mock provider over real HTTP. The
+ * Screens under test: the real renderer (React, the zustand stores, `AppApi` through
+ * a bridge) on the real core, against the MSW mock provider over real HTTP. The
  * bridge is the one the shells use minus the transport: every call goes through
- * `dispatchClientCall`, so inputs are validated and errors cross as `{code, message}`,
+ * `dispatchAppCall`, so inputs are validated and errors cross as `{code, message}`,
  * exactly as over IPC. Faults and latency come from `mock.faults`.
  */
 import { randomBytes } from 'node:crypto';
@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cleanup, configure, render, type RenderResult } from '@testing-library/react';
 import { userEvent, type UserEvent } from '@testing-library/user-event';
-import type { ClientBridge } from '../../shared/client-api.ts';
-import { dispatchClientCall } from '../../electron/bridge/client-dispatch.ts';
-import { createKeyportClient, type KeyportClient } from '../../electron/core/client.ts';
+import type { AppBridge } from '../../shared/app-api/app-api.ts';
+import { dispatchAppCall } from '../../electron/bridge/app-dispatch.ts';
+import { createKeyportCore, type KeyportCore } from '../../electron/core/keyport-core.ts';
 import { testSecretStore } from '../../test-support/keychain.ts';
 import { startMockServer, type MockServerOptions, type RunningMockServer } from '../../server-mock/server.ts';
 import type { KeyportMock, PublishOptions } from '../../server-mock/mock.ts';
@@ -36,7 +36,7 @@ export interface Account {
 }
 
 export interface HarnessDevice {
-  client: KeyportClient;
+  core: KeyportCore;
   deviceName: string;
   profileDir: string;
 }
@@ -62,7 +62,7 @@ export interface Harness {
 async function startDevice(url: string, label: string): Promise<HarnessDevice> {
   const profileDir = await mkdtemp(path.join(tmpdir(), `keyport-ui-${label}-`));
   const deviceName = `${label}-${randomBytes(3).toString('hex')}`;
-  const client = await createKeyportClient(
+  const core = await createKeyportCore(
     {
       providerUrl: url,
       profileDir,
@@ -72,7 +72,7 @@ async function startDevice(url: string, label: string): Promise<HarnessDevice> {
     },
     { secretStore: await testSecretStore(profileDir), syncIntervalMs: 0, retryDelays: [5] },
   );
-  return { client, deviceName, profileDir };
+  return { core, deviceName, profileDir };
 }
 
 /**
@@ -83,9 +83,9 @@ export async function startHarness(options: Pick<MockServerOptions, 'settings'> 
   const server = await startMockServer(options);
   const device = await startDevice(server.url, 'ui');
   const others: HarnessDevice[] = [];
-  const bridge: ClientBridge = {
-    invoke: (method, input) => dispatchClientCall(device.client, method, input),
-    onEvent: (listener) => device.client.subscribe(listener),
+  const bridge: AppBridge = {
+    invoke: (method, input) => dispatchAppCall(device.core, method, input),
+    onEvent: (listener) => device.core.subscribe(listener),
   };
   window.keyport = bridge;
   resetStores();
@@ -107,17 +107,17 @@ export async function startHarness(options: Pick<MockServerOptions, 'settings'> 
       };
     },
     async signUp(account = harness.newAccount()) {
-      await device.client.createAccount(account);
+      await device.core.createAccount(account);
       return account;
     },
     async enrol(name = 'Test Desk') {
-      await device.client.enrolDevice({ name });
+      await device.core.enrolDevice({ name });
     },
     async otherDevice(account, name) {
       const other = await startDevice(server.url, 'other');
       others.push(other);
-      await other.client.signIn({ email: account.email, password: account.password });
-      await other.client.enrolDevice({ name });
+      await other.core.signIn({ email: account.email, password: account.password });
+      await other.core.enrolDevice({ name });
       return other;
     },
     async publish(publishOptions) {
@@ -128,7 +128,7 @@ export async function startHarness(options: Pick<MockServerOptions, 'settings'> 
       resetStores();
       delete window.keyport;
       for (const d of [device, ...others]) {
-        await d.client.close();
+        await d.core.close();
         await rm(d.profileDir, { recursive: true, force: true });
       }
       await server.close();

@@ -2,7 +2,7 @@
 /**
  * The library: loading, empty, error and the copies on this device (install with its
  * progress, cancel, run, log, uninstall), on other devices (move here) and moved away,
- * against the MSW mock through the real client core.
+ * against the MSW mock through the real core.
  */
 import { randomBytes } from 'node:crypto';
 import { screen, waitFor, within } from '@testing-library/react';
@@ -31,10 +31,10 @@ describe('the library', () => {
       version: '1.0.0',
       files,
     });
-    await h.device.client.buy({ softwareId });
+    await h.device.core.buy({ softwareId });
   }
 
-  const thisDeviceId = async () => (await h.device.client.getStatus()).device.deviceId;
+  const thisDeviceId = async () => (await h.device.core.getStatus()).device.deviceId;
   const row = async (softwareId: string) => screen.findByTestId(`library-${softwareId}`);
   const status = (element: HTMLElement) => within(element).getByTestId('copy-status').textContent;
 
@@ -96,7 +96,7 @@ describe('the library', () => {
     expect(within(item).getByTestId('copy-version').textContent).toBe('Version 1.0.0');
     expect(within(item).getByTestId('copy-lease').textContent).toMatch(/^License until /);
     expect(within(item).getByRole('button', { name: 'Run' })).toBeTruthy();
-    expect((await h.device.client.getLibrary())[0]?.state).toBe('installed');
+    expect((await h.device.core.getLibrary())[0]?.state).toBe('installed');
   });
 
   it('cancels an install calmly: back to Ready to install, no error', async () => {
@@ -114,12 +114,12 @@ describe('the library', () => {
     expect(within(item).queryByRole('alert')).toBeNull();
     expect(status(item)).toBe('Ready to install');
     expect(within(item).getByRole('button', { name: 'Install' }).hasAttribute('disabled')).toBe(false);
-    expect((await h.device.client.getLibrary())[0]?.installed).toBeNull();
+    expect((await h.device.core.getLibrary())[0]?.installed).toBeNull();
   });
 
   it('runs a program: started, exit code 0, its output, and its log', async () => {
     await own('sketchpad', 'Sketchpad');
-    await h.device.client.install({ softwareId: 'sketchpad' });
+    await h.device.core.install({ softwareId: 'sketchpad' });
     h.renderApp();
     const item = await row('sketchpad');
     expect(within(item).queryByRole('button', { name: 'Open log' })).toBeNull();
@@ -148,13 +148,13 @@ describe('the library', () => {
 
   it('says why a launch is refused, in a sentence', async () => {
     await own('sketchpad', 'Sketchpad');
-    await h.device.client.install({ softwareId: 'sketchpad' });
+    await h.device.core.install({ softwareId: 'sketchpad' });
     h.renderApp();
     const item = await row('sketchpad');
     // A copy moved away behind the app's back: the launch check finds out and refuses.
     const other = await h.otherDevice(account, 'Old laptop');
-    const otherId = (await other.client.getStatus()).device.deviceId;
-    await other.client.transfer({
+    const otherId = (await other.core.getStatus()).device.deviceId;
+    await other.core.transfer({
       softwareId: 'sketchpad',
       sourceDeviceId: await thisDeviceId(),
       destinationDeviceId: otherId,
@@ -174,7 +174,7 @@ describe('the library', () => {
 
   it('uninstalls only after confirming', async () => {
     await own('sketchpad', 'Sketchpad');
-    await h.device.client.install({ softwareId: 'sketchpad' });
+    await h.device.core.install({ softwareId: 'sketchpad' });
     h.renderApp();
     const item = await row('sketchpad');
 
@@ -191,7 +191,7 @@ describe('the library', () => {
     await waitFor(() => expect(status(item)).toBe('Ready to install'));
     expect(within(item).queryByRole('button', { name: 'Uninstall' })).toBeNull();
     expect(within(item).getByRole('button', { name: 'Install' })).toBeTruthy();
-    expect((await h.device.client.getLibrary())[0]).toMatchObject({
+    expect((await h.device.core.getLibrary())[0]).toMatchObject({
       installed: null,
       state: 'ready-to-install',
     });
@@ -200,8 +200,8 @@ describe('the library', () => {
   it('lists copies on other devices and opens the wizard to move one here', async () => {
     await h.publish({ softwareId: 'tracker', name: 'Tracker', priceCents: 900 });
     const other = await h.otherDevice(account, 'Old laptop');
-    await other.client.buy({ softwareId: 'tracker' });
-    const otherId = (await other.client.getStatus()).device.deviceId;
+    await other.core.buy({ softwareId: 'tracker' });
+    const otherId = (await other.core.getStatus()).device.deviceId;
     h.renderApp();
 
     const elsewhere = await screen.findByTestId('library-elsewhere');
@@ -221,10 +221,10 @@ describe('the library', () => {
 
   it('shows a copy moved away under Moved away, without Run', async () => {
     await own('sketchpad', 'Sketchpad');
-    await h.device.client.install({ softwareId: 'sketchpad' });
+    await h.device.core.install({ softwareId: 'sketchpad' });
     const other = await h.otherDevice(account, 'Old laptop');
-    const otherId = (await other.client.getStatus()).device.deviceId;
-    await h.device.client.transfer({
+    const otherId = (await other.core.getStatus()).device.deviceId;
+    await h.device.core.transfer({
       softwareId: 'sketchpad',
       sourceDeviceId: await thisDeviceId(),
       destinationDeviceId: otherId,
@@ -243,12 +243,12 @@ describe('the library', () => {
   it('checks for changes made on another device', async () => {
     await own('sketchpad', 'Sketchpad');
     const other = await h.otherDevice(account, 'Old laptop');
-    const otherId = (await other.client.getStatus()).device.deviceId;
+    const otherId = (await other.core.getStatus()).device.deviceId;
     h.renderApp();
     const here = await screen.findByTestId('library-here');
     expect(within(here).getByTestId('library-sketchpad')).toBeTruthy();
 
-    await other.client.transfer({
+    await other.core.transfer({
       softwareId: 'sketchpad',
       sourceDeviceId: await thisDeviceId(),
       destinationDeviceId: otherId,
@@ -261,7 +261,7 @@ describe('the library', () => {
 
   it('checks for changes when the window regains focus, at most every 30 s', async () => {
     await own('sketchpad', 'Sketchpad');
-    const sync = vi.spyOn(h.device.client, 'sync');
+    const sync = vi.spyOn(h.device.core, 'sync');
     h.renderApp();
     await row('sketchpad');
 

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 /**
  * The frame around the screens: what the window shows when the core cannot start (no
- * keychain) and that Try again asks again, and the banner when keys live in a plain file. The window talks to the shells' own recovering client (electron/bridge/recovering-client.ts)
+ * keychain) and that Try again asks again, and the banner when keys live in a plain file. The window talks to the shells' own recovering core (electron/bridge/recovering-core.ts)
  * over the real core, against the MSW mock.
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -10,9 +10,9 @@ import path from 'node:path';
 import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dispatchClientCall } from '../../electron/bridge/client-dispatch.ts';
-import { createKeyportClient } from '../../electron/core/client.ts';
-import { createRecoveringClient, type ShellClient } from '../../electron/bridge/recovering-client.ts';
+import { dispatchAppCall } from '../../electron/bridge/app-dispatch.ts';
+import { createKeyportCore } from '../../electron/core/keyport-core.ts';
+import { createRecoveringCore, type ShellCore } from '../../electron/bridge/recovering-core.ts';
 import { startMockServer, type RunningMockServer } from '../../server-mock/server.ts';
 import { App } from '../src/App.tsx';
 import { resetStores } from '../src/stores/all-stores.ts';
@@ -20,24 +20,24 @@ import { resetStores } from '../src/stores/all-stores.ts';
 describe('the window around the screens', () => {
   let server: RunningMockServer;
   let profileDir: string;
-  let client: ShellClient;
+  let core: ShellCore;
 
-  async function showApp(open: () => Promise<ShellClient>) {
+  async function showApp(open: () => Promise<ShellCore>) {
     server = await startMockServer();
     profileDir = await mkdtemp(path.join(tmpdir(), 'keyport-ui-shell-'));
     // No one-second pause between retries: the test's clock moves on with every call.
     let clock = 0;
-    client = createRecoveringClient(open, { now: () => (clock += 1000) });
+    core = createRecoveringCore(open, { now: () => (clock += 1000) });
     window.keyport = {
-      invoke: (method, input) => dispatchClientCall(client, method, input),
-      onEvent: (listener) => client.subscribe(listener),
+      invoke: (method, input) => dispatchAppCall(core, method, input),
+      onEvent: (listener) => core.subscribe(listener),
     };
     resetStores();
     render(<App />);
   }
 
   const openCore = (insecureSecretFile: boolean) =>
-    createKeyportClient(
+    createKeyportCore(
       {
         providerUrl: server.url,
         profileDir,
@@ -52,7 +52,7 @@ describe('the window around the screens', () => {
     cleanup();
     resetStores();
     delete window.keyport;
-    await client?.close();
+    await core?.close();
     await server?.close();
     await rm(profileDir, { recursive: true, force: true });
   });
@@ -95,17 +95,17 @@ describe('the window around the screens', () => {
     process.env.DBUS_SESSION_BUS_ADDRESS = 'unix:path=/nonexistent/keyport-test-bus';
     try {
       await showApp(() => openCore(true));
-      await client.getStatus();
+      await core.getStatus();
     } finally {
       process.env.DBUS_SESSION_BUS_ADDRESS = realBus;
     }
-    await client.createAccount({
+    await core.createAccount({
       email: 'plain@example.test',
       password: 'correct horse battery',
       displayName: 'Plain File',
     });
-    await client.enrolDevice({ name: 'Bare server' });
-    await client.getStatus().then((status) => expect(status.secretStore.kind).toBe('insecure-file'));
+    await core.enrolDevice({ name: 'Bare server' });
+    await core.getStatus().then((status) => expect(status.secretStore.kind).toBe('insecure-file'));
     const banner = await screen.findByTestId('keychain-banner');
     expect(banner.textContent).toContain('License keys are not in a keychain.');
     expect(banner.textContent).toContain('--insecure-secret-file');

@@ -2,13 +2,13 @@
 /**
  * The store: loading, empty, error and the shelf (prices, search, paging), a program's
  * detail page, and buying for this device (paid, free, a failing store, offline, a copy
- * the user already owns elsewhere), against the MSW mock through the real client core.
+ * the user already owns elsewhere), against the MSW mock through the real core.
  */
 import { randomBytes } from 'node:crypto';
 import { screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { formatBytes } from '../../shared/format.ts';
-import type { ClientInput } from '../../shared/client-api.ts';
+import type { AppInput } from '../../shared/app-api/app-api.ts';
 import { startHarness, type Account, type Harness } from './harness.tsx';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -134,8 +134,8 @@ describe('the store', () => {
     let releaseAlpha!: () => void;
     const alphaHeld = new Promise<void>((resolve) => (releaseAlpha = resolve));
     let alphaAnswered: Promise<unknown> | undefined;
-    const browse = h.device.client.browseCatalog.bind(h.device.client);
-    vi.spyOn(h.device.client, 'browseCatalog').mockImplementation((input: ClientInput<'browseCatalog'>) => {
+    const browse = h.device.core.browseCatalog.bind(h.device.core);
+    vi.spyOn(h.device.core, 'browseCatalog').mockImplementation((input: AppInput<'browseCatalog'>) => {
       if (input.q !== 'alpha') return browse(input);
       alphaAnswered = alphaHeld.then(() => browse(input));
       return alphaAnswered as ReturnType<typeof browse>;
@@ -185,7 +185,7 @@ describe('the store', () => {
       version: '1.1.0',
       files: { 'brushes.bin': randomBytes(150_000) },
     });
-    const { releases } = await h.device.client.getSoftware({ softwareId: 'sketchpad' });
+    const { releases } = await h.device.core.getSoftware({ softwareId: 'sketchpad' });
     const newest = releases.find((release) => release.version === '1.1.0')!;
     await openStore();
 
@@ -213,7 +213,7 @@ describe('the store', () => {
 
   it('buys for this device: the confirmation names it, then it is yours and Owned', async () => {
     await publish('sketchpad', 'Sketchpad', 499);
-    const { device } = await h.device.client.getStatus();
+    const { device } = await h.device.core.getStatus();
     await openStore();
 
     const dialog = await openBuyDialog('sketchpad', 'Sketchpad', 'Buy — $4.99');
@@ -222,7 +222,7 @@ describe('the store', () => {
     expect(dialog.textContent).toMatch(/You will be charged \$4\.99, once/);
     expect(within(dialog).getByTestId('buy-device-name').textContent).toBe('Studio PC');
     expect(within(dialog).getByTestId('buy-device').textContent).toContain(`(ID ${device.shortId})`);
-    expect(await h.device.client.getLibrary()).toEqual([]);
+    expect(await h.device.core.getLibrary()).toEqual([]);
 
     await h.user.click(within(dialog).getByRole('button', { name: 'Confirm purchase' }));
     const done = await screen.findByRole('dialog', { name: 'Sketchpad is yours' });
@@ -234,7 +234,7 @@ describe('the store', () => {
     expect(screen.queryByRole('dialog')).toBeNull();
     const item = await card('sketchpad');
     await within(item).findByText('Owned');
-    expect(await h.device.client.getLibrary()).toMatchObject([
+    expect(await h.device.core.getLibrary()).toMatchObject([
       { softwareId: 'sketchpad', state: 'ready-to-install', registeredDeviceName: 'Studio PC' },
     ]);
 
@@ -280,12 +280,12 @@ describe('the store', () => {
     expect(error.getAttribute('role')).toBe('alert');
     expect(error.textContent).toMatch(/The store had a problem/);
     expect(error.textContent).not.toMatch(/\b500\b|Error:/);
-    expect(await h.device.client.getLibrary()).toEqual([]);
+    expect(await h.device.core.getLibrary()).toEqual([]);
 
     await h.user.click(within(dialog).getByRole('button', { name: 'Confirm purchase' }));
     expect(await screen.findByRole('dialog', { name: 'Sketchpad is yours' })).toBeTruthy();
     expect(screen.queryByTestId('buy-error')).toBeNull();
-    expect((await h.device.client.getLibrary()).map((item) => item.softwareId)).toEqual(['sketchpad']);
+    expect((await h.device.core.getLibrary()).map((item) => item.softwareId)).toEqual(['sketchpad']);
   });
 
   it('offline: buying says the store cannot be reached, the banner shows, the catalog stays', async () => {
@@ -322,7 +322,7 @@ describe('the store', () => {
   it('shows a copy bought on another device as Owned, registered there', async () => {
     await publish('tracker', 'Tracker', 900);
     const other = await h.otherDevice(account, 'Old laptop');
-    await other.client.buy({ softwareId: 'tracker' });
+    await other.core.buy({ softwareId: 'tracker' });
     await openStore();
 
     const item = await card('tracker');
@@ -339,7 +339,7 @@ describe('the store', () => {
     await openStore();
     const dialog = await openBuyDialog('tracker', 'Tracker', 'Buy — $9.00');
     // Bought elsewhere after this window loaded the library.
-    await other.client.buy({ softwareId: 'tracker' });
+    await other.core.buy({ softwareId: 'tracker' });
 
     await h.user.click(within(dialog).getByRole('button', { name: 'Confirm purchase' }));
     const error = await within(dialog).findByTestId('buy-error');

@@ -2,7 +2,7 @@
 /**
  * The transfer wizard: all five steps by keyboard alone, opening pre-filled (from the
  * library and from a device card), and a failed move that works on Try again, against
- * the MSW mock through the real client core.
+ * the MSW mock through the real core.
  */
 import { screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -35,12 +35,12 @@ describe('the transfer wizard', () => {
   });
   afterEach(() => h.close());
 
-  const deviceId = async (device: HarnessDevice) => (await device.client.getStatus()).device.deviceId;
+  const deviceId = async (device: HarnessDevice) => (await device.core.getStatus()).device.deviceId;
 
   /** Which device each program is registered to, by name, as the provider says. */
   async function registeredTo(): Promise<Record<string, string>> {
     const where: Record<string, string> = {};
-    for (const device of await h.device.client.listDevices()) {
+    for (const device of await h.device.core.listDevices()) {
       for (const softwareId of device.software) where[softwareId] = device.name;
     }
     return where;
@@ -82,8 +82,8 @@ describe('the transfer wizard', () => {
     }) as HTMLInputElement;
 
   it('moves a copy by keyboard alone, through all five steps', async () => {
-    await h.device.client.buy({ softwareId: 'sketchpad' });
-    await h.device.client.buy({ softwareId: 'tracker' });
+    await h.device.core.buy({ softwareId: 'sketchpad' });
+    await h.device.core.buy({ softwareId: 'tracker' });
     const page = await openDevices();
 
     await tabTo(() => within(page).getByRole('button', { name: 'Move software…' }));
@@ -146,7 +146,7 @@ describe('the transfer wizard', () => {
   });
 
   it('opens pre-filled at Review from the library, and Install now installs the copy here', async () => {
-    await other.client.buy({ softwareId: 'tracker' });
+    await other.core.buy({ softwareId: 'tracker' });
     h.renderApp();
     const elsewhere = await screen.findByTestId('library-elsewhere');
     await h.user.click(within(elsewhere).getByRole('button', { name: 'Move to this device' }));
@@ -169,13 +169,13 @@ describe('the transfer wizard', () => {
     await waitFor(() => expect(within(row).getByTestId('copy-status').textContent).toBe('Installed'), {
       timeout: 5000,
     });
-    expect((await h.device.client.getLibrary()).find((i) => i.softwareId === 'tracker')?.state).toBe(
+    expect((await h.device.core.getLibrary()).find((i) => i.softwareId === 'tracker')?.state).toBe(
       'installed',
     );
   });
 
   it('says in a sentence when the move fails, and Try again moves it', async () => {
-    await other.client.buy({ softwareId: 'tracker' });
+    await other.core.buy({ softwareId: 'tracker' });
     h.renderApp();
     const elsewhere = await screen.findByTestId('library-elsewhere');
     await h.user.click(within(elsewhere).getByRole('button', { name: 'Move to this device' }));
@@ -201,7 +201,7 @@ describe('the transfer wizard', () => {
   });
 
   it("starts from a device card's Move software… with that device as the source", async () => {
-    await other.client.buy({ softwareId: 'tracker' });
+    await other.core.buy({ softwareId: 'tracker' });
     const laptopId = await deviceId(other);
     const page = await openDevices();
     const cards = within(page).getAllByTestId('device-card');

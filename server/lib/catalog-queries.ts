@@ -1,6 +1,6 @@
 /** Catalog reads shared by the catalog, purchase and download routes. */
 import { sql, type Kysely } from 'kysely';
-import type { CatalogItem } from '../../shared/api.ts';
+import type { CatalogItem } from '../../shared/provider-api/schemas.ts';
 import type { Database, ReleaseRow, SoftwareRow } from '../db/schema.ts';
 
 /**

@@ -19,7 +19,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
-import { LICENSE_ALGORITHM, signLicense, type LicenseClaims } from '../../shared/license.ts';
+import { LICENSE_ALGORITHM, signLicense, type LicenseClaims } from '../../shared/license/license.ts';
 import type { Database } from '../db/schema.ts';
 import { addSigningKey, readSigningKeys, type SharedSigningKey } from '../db/shared-secrets.ts';
 

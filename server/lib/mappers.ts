@@ -1,6 +1,6 @@
 /** Database rows → API objects (snake_case columns → the camelCase contract). */
 import type { Selectable } from 'kysely';
-import type { Device, Purchase, Registration, Transfer, User } from '../../shared/api.ts';
+import type { Device, Purchase, Registration, Transfer, User } from '../../shared/provider-api/schemas.ts';
 import type { DeviceRow, PurchasesTable, RegistrationRow, TransfersTable, UserRow } from '../db/schema.ts';
 
 export const toUser = (row: UserRow): User => ({

@@ -6,11 +6,11 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { PROBLEM_CONTENT_TYPE, type ErrorCode } from '../../shared/errors.ts';
-import { ProblemError, problem, toProblemBody } from '../../shared/problem.ts';
+import { PROBLEM_CONTENT_TYPE, type ErrorCode } from '../../shared/provider-api/error-codes.ts';
+import { ProblemError, problem, toProblemBody } from '../../shared/provider-api/problem.ts';
 import { RegistryBusyError } from '../db/database.ts';
 
-export { ProblemError, problem, toProblemBody } from '../../shared/problem.ts';
+export { ProblemError, problem, toProblemBody } from '../../shared/provider-api/problem.ts';
 
 /** Fastify's own client-error codes, mapped to ours. */
 const FASTIFY_CLIENT_ERRORS: Record<string, ErrorCode> = {

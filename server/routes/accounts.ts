@@ -1,6 +1,6 @@
 /** Accounts and sessions over HTTP (the rules: services/accounts.ts). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { CreateAccountBody, LoginBody, MeResult, SessionResult } from '../../shared/api.ts';
+import { CreateAccountBody, LoginBody, MeResult, SessionResult } from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import { currentUser, requireUser } from '../lib/auth.ts';
 import { toUser } from '../lib/mappers.ts';

@@ -10,7 +10,7 @@ import {
   SoftwareCreated,
   SoftwareParams,
   PACKAGE_TYPES,
-} from '../../shared/api.ts';
+} from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import { createSoftware, provision, publishRelease } from '../services/admin.ts';
 import { requireAdmin } from '../lib/auth.ts';

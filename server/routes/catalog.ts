@@ -1,7 +1,12 @@
 /** The catalog: open to everyone, paged with an opaque cursor, searchable. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
-import { CatalogPage, CatalogQuery, SoftwareParams, SoftwareResult } from '../../shared/api.ts';
+import {
+  CatalogPage,
+  CatalogQuery,
+  SoftwareParams,
+  SoftwareResult,
+} from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import {
   containsPattern,
@@ -11,7 +16,7 @@ import {
 } from '../lib/catalog-queries.ts';
 import { problem } from '../lib/problem.ts';
 import { problems } from './schema-helpers.ts';
-import { decodeCursor, encodeCursor } from '../../shared/catalog-cursor.ts';
+import { decodeCursor, encodeCursor } from '../../shared/provider-api/catalog-cursor.ts';
 
 export const catalogRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = async (app, { ctx }) => {
   app.get(

@@ -6,7 +6,7 @@ import {
   DeviceResult,
   EnrolDeviceBody,
   RenameDeviceBody,
-} from '../../shared/api.ts';
+} from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import { currentUser, requireUser } from '../lib/auth.ts';
 import { toDevice } from '../lib/mappers.ts';

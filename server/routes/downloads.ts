@@ -5,8 +5,8 @@
  */
 import { createReadStream } from 'node:fs';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { DownloadQuery, SoftwareParams } from '../../shared/api.ts';
-import { planDownload, unsatisfiableRangeHeaders } from '../../shared/http-range.ts';
+import { DownloadQuery, SoftwareParams } from '../../shared/provider-api/schemas.ts';
+import { planDownload, unsatisfiableRangeHeaders } from '../../shared/provider-api/http-range.ts';
 import type { ProviderContext } from '../context.ts';
 import { currentUser, requireUser } from '../lib/auth.ts';
 import { findListedSoftware } from '../lib/catalog-queries.ts';

@@ -1,7 +1,7 @@
 /** Liveness and readiness (readiness asks the database). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
-import { Health } from '../../shared/api.ts';
+import { Health } from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import { problem } from '../lib/problem.ts';
 import { problems } from './schema-helpers.ts';

@@ -7,7 +7,7 @@ import {
   LicenseResult,
   RedeemBody,
   RefreshBody,
-} from '../../shared/api.ts';
+} from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import { currentUser, requireUser } from '../lib/auth.ts';
 import { redeemLicense, refreshLicense, requestLicense } from '../services/licenses.ts';

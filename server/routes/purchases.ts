@@ -2,7 +2,12 @@
  * Purchases and the registered information over HTTP (the rules: services/purchases.ts).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { IdempotencyHeaders, PurchaseBody, PurchaseResult, RegistrationList } from '../../shared/api.ts';
+import {
+  IdempotencyHeaders,
+  PurchaseBody,
+  PurchaseResult,
+  RegistrationList,
+} from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import { currentUser, requireUser } from '../lib/auth.ts';
 import { toRegistration } from '../lib/mappers.ts';

@@ -1,7 +1,7 @@
 /** Small helpers for route schemas: documented error responses and tags. */
 import { z } from 'zod';
-import { Problem } from '../../shared/api.ts';
-import { ERROR_CODES, PROBLEM_CONTENT_TYPE, type ErrorCode } from '../../shared/errors.ts';
+import { Problem } from '../../shared/provider-api/schemas.ts';
+import { ERROR_CODES, PROBLEM_CONTENT_TYPE, type ErrorCode } from '../../shared/provider-api/error-codes.ts';
 
 /**
  * Response schemas for the problems a route can answer with, grouped by status, so

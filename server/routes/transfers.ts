@@ -1,6 +1,11 @@
 /** Transfers over HTTP (the rules: services/transfers.ts). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { IdempotencyHeaders, TransferBody, TransferList, TransferResult } from '../../shared/api.ts';
+import {
+  IdempotencyHeaders,
+  TransferBody,
+  TransferList,
+  TransferResult,
+} from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import { currentUser, requireUser } from '../lib/auth.ts';
 import { toTransfer } from '../lib/mappers.ts';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { simulatedDeviceId } from '../../shared/device-id.ts';
+import { simulatedDeviceId } from '../../shared/license/device-id.ts';
 import type { ProviderContext } from '../context.ts';
 import { createSoftware, provision, publishRelease } from '../services/admin.ts';
 import { readFile } from 'node:fs/promises';

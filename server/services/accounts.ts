@@ -2,7 +2,7 @@
  * Accounts and sessions: an account per email (compared trimmed and lower-cased), sign-in
  * with rate limits per email and per client address, session tokens stored hashed.
  */
-import type { CreateAccountBody, LoginBody } from '../../shared/api.ts';
+import type { CreateAccountBody, LoginBody } from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';

@@ -4,13 +4,13 @@
  * so the demo catalog goes through exactly the checks an upload does.
  */
 import type { z } from 'zod';
-import type { CreateSoftwareBody, ProvisionBody, Release } from '../../shared/api.ts';
+import type { CreateSoftwareBody, ProvisionBody, Release } from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import { inTransaction, isUniqueViolation } from '../db/database.ts';
 import type { DeviceRow, SoftwareRow, UserRow } from '../db/schema.ts';
 import { normaliseEmail } from './accounts.ts';
 import { recordEvent } from '../lib/audit.ts';
-import { inspectPackage } from '../../shared/package-inspector.ts';
+import { inspectPackage } from '../../shared/packages/package-inspector.ts';
 import { hashPassword } from '../lib/passwords.ts';
 import { problem } from '../lib/problem.ts';
 import { newId } from '../lib/secrets.ts';

@@ -4,7 +4,7 @@
  * once nothing is registered to it, so no copy is ever left on a device that is gone.
  */
 import type { Kysely } from 'kysely';
-import type { EnrolDeviceBody } from '../../shared/api.ts';
+import type { EnrolDeviceBody } from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import { inTransaction } from '../db/database.ts';
 import type { Database, DeviceRow } from '../db/schema.ts';

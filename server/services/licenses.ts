@@ -5,8 +5,8 @@
  * the copy is still registered to the device, and is refused once it has moved.
  */
 import type { Kysely } from 'kysely';
-import type { LicenseRequestBody, RedeemBody, RefreshBody } from '../../shared/api.ts';
-import type { LicenseClaims } from '../../shared/license.ts';
+import type { LicenseRequestBody, RedeemBody, RefreshBody } from '../../shared/provider-api/schemas.ts';
+import type { LicenseClaims } from '../../shared/license/license.ts';
 import type { ProviderContext } from '../context.ts';
 import { inTransaction } from '../db/database.ts';
 import type { Database, RegistrationRow } from '../db/schema.ts';

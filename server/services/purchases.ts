@@ -5,7 +5,7 @@
  * different requests for the same copy.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { PurchaseBody } from '../../shared/api.ts';
+import type { PurchaseBody } from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import type { Database, PurchasesTable, RegistrationRow } from '../db/schema.ts';

@@ -7,7 +7,7 @@
  * `transfer` adds the Idempotency-Key.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { TransferBody } from '../../shared/api.ts';
+import type { TransferBody } from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import type { Database, TransfersTable } from '../db/schema.ts';
 import { recordEvent } from '../lib/audit.ts';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { extract } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulatedDeviceId } from '../../shared/device-id.ts';
+import { simulatedDeviceId } from '../../shared/license/device-id.ts';
 import { DEMO_ACCOUNT, DEMO_CATALOG, DEMO_SECOND_DEVICE, seedDemo } from '../seed/demo.ts';
 import {
   license,

@@ -6,7 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorCode } from '../../shared/errors.ts';
+import type { ErrorCode } from '../../shared/provider-api/error-codes.ts';
 import { startProvider, type TestProvider } from '../../test-support/provider-harness.ts';
 import { expectProblem } from '../../test-support/problem-assertions.ts';
 

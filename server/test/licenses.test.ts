@@ -4,7 +4,7 @@
  * minutes on the test clock) and refreshing a lease — success and every error code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyLicense } from '../../shared/license.ts';
+import { verifyLicense } from '../../shared/license/license.ts';
 import { sha256Hex } from '../lib/secrets.ts';
 import {
   buyAndLicense,

@@ -21,7 +21,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyLicense } from '../../shared/license.ts';
+import { verifyLicense } from '../../shared/license/license.ts';
 import { randomDeviceId, smallPackage, type ApiResponse } from '../../test-support/provider-harness.ts';
 import { expectProblem } from '../../test-support/problem-assertions.ts';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../../test-support/test-database.ts';

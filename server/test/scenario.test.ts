@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyLicense } from '../../shared/license.ts';
+import { verifyLicense } from '../../shared/license/license.ts';
 import {
   license,
   publishSoftware,

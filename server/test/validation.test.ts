@@ -5,7 +5,7 @@
  * content types, silly query numbers; and a sweep over every route in DESIGN §3.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorCode } from '../../shared/errors.ts';
+import type { ErrorCode } from '../../shared/provider-api/error-codes.ts';
 import {
   createUser,
   enrol,

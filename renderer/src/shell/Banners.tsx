@@ -1,4 +1,4 @@
-import type { AppStatus } from '@shared/client-api.ts';
+import type { AppStatus } from '@shared/app-api/app-api.ts';
 import { Banner } from '../ui/Notices.tsx';
 import { useSessionStore } from '../stores/session.ts';
 

@@ -1,4 +1,4 @@
-import type { AppStatus } from '@shared/client-api.ts';
+import type { AppStatus } from '@shared/app-api/app-api.ts';
 import { useLibraryStore } from '../stores/library.ts';
 import { useNavigationStore, type View } from '../stores/navigation.ts';
 import { useSessionStore } from '../stores/session.ts';

@@ -4,16 +4,16 @@
  * program they belong to, so the detail page and its dialog can show them.
  */
 import { create } from 'zustand';
-import type { ClientOutput } from '@shared/client-api.ts';
-import { client } from '../client.ts';
+import type { AppOutput } from '@shared/app-api/app-api.ts';
+import { core } from '../core.ts';
 import { describeError, type ShownError } from '../errors.ts';
 import { without } from './records.ts';
 import { useLibraryStore } from './library.ts';
 
-export type CatalogItem = ClientOutput<'browseCatalog'>['items'][number];
-export type SoftwareDetail = ClientOutput<'getSoftware'>;
+export type CatalogItem = AppOutput<'browseCatalog'>['items'][number];
+export type SoftwareDetail = AppOutput<'getSoftware'>;
 export type Release = SoftwareDetail['releases'][number];
-export type Purchase = ClientOutput<'buy'>;
+export type Purchase = AppOutput<'buy'>;
 
 /** One page of the grid: divisible by 2, 3 and 4, so full rows at every window width. */
 export const PAGE_SIZE = 24;
@@ -81,7 +81,7 @@ export const useCatalogStore = create<CatalogState>()((set, get) => ({
     // results, and its answer will be dropped.
     set({ query: q, loading: true, loadingMore: false, moreError: null, requestId });
     try {
-      const page = await client.browseCatalog(q ? { q, limit: PAGE_SIZE } : { limit: PAGE_SIZE });
+      const page = await core.browseCatalog(q ? { q, limit: PAGE_SIZE } : { limit: PAGE_SIZE });
       if (get().requestId !== requestId) return; // superseded by a newer search
       set({
         items: page.items,
@@ -106,7 +106,7 @@ export const useCatalogStore = create<CatalogState>()((set, get) => ({
     const requestId = ++lastRequestId;
     set({ loadingMore: true, moreError: null, requestId });
     try {
-      const page = await client.browseCatalog({
+      const page = await core.browseCatalog({
         ...(resultQuery ? { q: resultQuery } : {}),
         cursor: nextCursor,
         limit: PAGE_SIZE,
@@ -135,7 +135,7 @@ export const useCatalogStore = create<CatalogState>()((set, get) => ({
       detailErrors: without(state.detailErrors, softwareId),
     }));
     try {
-      const detail = await client.getSoftware({ softwareId });
+      const detail = await core.getSoftware({ softwareId });
       set((state) => ({
         details: { ...state.details, [softwareId]: detail },
         detailLoading: without(state.detailLoading, softwareId),
@@ -157,7 +157,7 @@ export const useCatalogStore = create<CatalogState>()((set, get) => ({
     try {
       // The app announces the purchase with `library-changed`, which refreshes the
       // library (stores/events.ts); refreshing here too would fetch it twice.
-      const purchase = await client.buy({ softwareId });
+      const purchase = await core.buy({ softwareId });
       set((state) => ({ purchases: { ...state.purchases, [softwareId]: purchase } }));
       return true;
     } catch (error) {

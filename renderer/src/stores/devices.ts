@@ -3,8 +3,8 @@
  * with renaming and retiring. Each device's action and its error stay with that device.
  */
 import { create } from 'zustand';
-import type { DeviceSummary } from '@shared/client-api.ts';
-import { client } from '../client.ts';
+import type { DeviceSummary } from '@shared/app-api/app-api.ts';
+import { core } from '../core.ts';
 import { describeError, type ShownError } from '../errors.ts';
 import { without } from './records.ts';
 
@@ -62,14 +62,14 @@ export const useDevicesStore = create<DevicesState>()((set, get) => {
       const seq = ++refreshSeq;
       set({ loading: true });
       try {
-        const devices = await client.listDevices();
+        const devices = await core.listDevices();
         if (seq === refreshSeq) set({ devices, loaded: true, loading: false, error: null });
       } catch (error) {
         if (seq === refreshSeq) set({ error: describeError(error), loaded: true, loading: false });
       }
     },
-    rename: (deviceId, name) => onDevice(deviceId, 'rename', () => client.renameDevice({ deviceId, name })),
-    retire: (deviceId) => onDevice(deviceId, 'retire', () => client.retireDevice({ deviceId })),
+    rename: (deviceId, name) => onDevice(deviceId, 'rename', () => core.renameDevice({ deviceId, name })),
+    retire: (deviceId) => onDevice(deviceId, 'retire', () => core.retireDevice({ deviceId })),
     clearDeviceError: (deviceId) => set((s) => ({ deviceErrors: without(s.deviceErrors, deviceId) })),
   };
 });

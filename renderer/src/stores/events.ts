@@ -2,13 +2,13 @@
  * Pushed events feed the stores: the only place that listens to the app, so screens read
  * state and never subscribe themselves.
  */
-import { client } from '../client.ts';
+import { core } from '../core.ts';
 import { useDevicesStore } from './devices.ts';
 import { useLibraryStore } from './library.ts';
 import { useSessionStore } from './session.ts';
 
-export function connectClientEvents(): () => void {
-  return client.subscribe((event) => {
+export function connectAppEvents(): () => void {
+  return core.subscribe((event) => {
     switch (event.name) {
       case 'install-progress':
         useLibraryStore.getState().applyProgress(event.payload);

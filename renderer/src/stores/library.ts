@@ -4,8 +4,8 @@
  * checking with the provider for copies that moved while the window was not looking.
  */
 import { create } from 'zustand';
-import type { InstallProgress, LibraryItem, RunLog, RunResult, SyncReport } from '@shared/client-api.ts';
-import { client } from '../client.ts';
+import type { InstallProgress, LibraryItem, RunLog, RunResult, SyncReport } from '@shared/app-api/app-api.ts';
+import { core } from '../core.ts';
 import { describeError, type ShownError } from '../errors.ts';
 import { without } from './records.ts';
 
@@ -119,7 +119,7 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
     );
     await Promise.all(
       unknown.map(async ({ softwareId }) => {
-        const log = await client.readRunLog({ softwareId }).catch(() => null);
+        const log = await core.readRunLog({ softwareId }).catch(() => null);
         set((state) => ({
           hasLog: { ...state.hasLog, [softwareId]: state.hasLog[softwareId] || log !== null },
         }));
@@ -149,7 +149,7 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
       const seq = ++refreshSeq;
       set({ refreshing: true });
       try {
-        const items = await client.getLibrary();
+        const items = await core.getLibrary();
         if (seq !== refreshSeq) return;
         set({ items, loaded: true, refreshing: false, error: null });
         void probeLogs(items);
@@ -168,15 +168,14 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
       }
       set((state) => ({ progress: { ...state.progress, [softwareId]: progress } }));
       // Cancel pressed before the app had started the download: ask again now it has.
-      if (get().busy[softwareId] === 'cancel')
-        void client.cancelInstall({ softwareId }).catch(() => undefined);
+      if (get().busy[softwareId] === 'cancel') void core.cancelInstall({ softwareId }).catch(() => undefined);
     },
 
     async install(softwareId) {
       if (!begin(softwareId, 'install')) return;
       set((state) => ({ progress: without(state.progress, softwareId) }));
       try {
-        replaceItem(await client.install({ softwareId }));
+        replaceItem(await core.install({ softwareId }));
       } catch (error) {
         // Cancelling is something the user did, not something that went wrong.
         if (isCode(error, 'CANCELLED'))
@@ -193,7 +192,7 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
       // The install call still owns the copy until it returns; it clears `busy` then.
       set((state) => ({ busy: { ...state.busy, [softwareId]: 'cancel' } }));
       try {
-        await client.cancelInstall({ softwareId });
+        await core.cancelInstall({ softwareId });
       } catch (error) {
         setItemError(softwareId, 'cancel', error);
       }
@@ -202,7 +201,7 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
     async uninstall(softwareId) {
       if (!begin(softwareId, 'uninstall')) return;
       try {
-        replaceItem(await client.uninstall({ softwareId }));
+        replaceItem(await core.uninstall({ softwareId }));
         set((state) => ({ runs: without(state.runs, softwareId) }));
       } catch (error) {
         setItemError(softwareId, 'uninstall', error);
@@ -215,7 +214,7 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
       if (!begin(softwareId, 'run')) return;
       set((state) => ({ runs: without(state.runs, softwareId) }));
       try {
-        const result = await client.run({ softwareId });
+        const result = await core.run({ softwareId });
         set((state) => ({
           runs: { ...state.runs, [softwareId]: result },
           hasLog: { ...state.hasLog, [softwareId]: true },
@@ -241,7 +240,7 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
       set({ logView: { softwareId, loading: true, log: null, error: null } });
       const stillOpen = () => get().logView?.softwareId === softwareId;
       try {
-        const log = await client.readRunLog({ softwareId });
+        const log = await core.readRunLog({ softwareId });
         if (stillOpen()) set({ logView: { softwareId, loading: false, log, error: null } });
       } catch (error) {
         if (stillOpen())
@@ -255,7 +254,7 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
       if (get().syncing) return;
       set({ syncing: true, syncError: null, syncReport: null, lastSyncAt: Date.now() });
       try {
-        const report = await client.sync();
+        const report = await core.sync();
         await get().refresh();
         set({ syncing: false, syncReport: report });
       } catch (error) {
@@ -268,7 +267,7 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
       if (syncing || Date.now() - lastSyncAt < FOCUS_SYNC_INTERVAL_MS) return;
       set({ syncing: true, lastSyncAt: Date.now() });
       try {
-        await client.sync();
+        await core.sync();
         await get().refresh();
       } catch {
         // Nobody asked: being offline is already on screen, and the next focus tries again.

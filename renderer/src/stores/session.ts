@@ -4,8 +4,8 @@
  * not start, or the shell is gone), which the window shows instead of the screens.
  */
 import { create } from 'zustand';
-import type { AppStatus } from '@shared/client-api.ts';
-import { client } from '../client.ts';
+import type { AppStatus } from '@shared/app-api/app-api.ts';
+import { core } from '../core.ts';
 import { describeError, type ShownError } from '../errors.ts';
 
 export type SessionAction = 'signIn' | 'createAccount' | 'signOut' | 'enrol' | 'refresh';
@@ -50,23 +50,23 @@ export const useSessionStore = create<SessionState>()((set, get) => {
     async refresh() {
       set({ pending: 'refresh' });
       try {
-        set({ status: await client.getStatus(), problem: null, pending: null });
+        set({ status: await core.getStatus(), problem: null, pending: null });
       } catch (error) {
         set({ problem: describeError(error), pending: null });
       }
     },
-    signIn: (email, password) => act('signIn', () => client.signIn({ email, password })),
-    createAccount: (input) => act('createAccount', () => client.createAccount(input)),
+    signIn: (email, password) => act('signIn', () => core.signIn({ email, password })),
+    createAccount: (input) => act('createAccount', () => core.createAccount(input)),
     async signOut() {
-      await act('signOut', () => client.signOut());
+      await act('signOut', () => core.signOut());
     },
-    enrol: (name) => act('enrol', () => client.enrolDevice({ name })),
+    enrol: (name) => act('enrol', () => core.enrolDevice({ name })),
     async reconnect() {
       if (get().pending) return;
       set({ pending: 'refresh' });
       // Any call that reaches the provider tells the app it is back; sync also catches up
       // on what changed meanwhile. A failure here is the offline state we already show.
-      await (get().status?.user ? client.sync() : client.browseCatalog({ limit: 1 })).catch(() => undefined);
+      await (get().status?.user ? core.sync() : core.browseCatalog({ limit: 1 })).catch(() => undefined);
       set({ pending: null });
       await get().refresh();
     },

@@ -4,8 +4,8 @@
  * on a device card) starts at the first step still to decide.
  */
 import { create } from 'zustand';
-import type { TransferOutcome } from '@shared/client-api.ts';
-import { client } from '../client.ts';
+import type { TransferOutcome } from '@shared/app-api/app-api.ts';
+import { core } from '../core.ts';
 import { describeError, type ShownError } from '../errors.ts';
 import { useDevicesStore } from './devices.ts';
 import { useLibraryStore } from './library.ts';
@@ -104,7 +104,7 @@ export const useTransferStore = create<TransferState>()((set, get) => ({
     if (submitting || !softwareId || !sourceDeviceId || !destinationDeviceId) return false;
     set({ submitting: true, error: null, outcome: null });
     try {
-      const outcome = await client.transfer({ softwareId, sourceDeviceId, destinationDeviceId });
+      const outcome = await core.transfer({ softwareId, sourceDeviceId, destinationDeviceId });
       // The core announces the move with `library-changed` too, but that reload may still be
       // on its way: waiting for our own means the result and the screens behind the wizard
       // (library, devices table) already show the copy where it now is.

@@ -9,7 +9,7 @@ import {
   shortDeviceId,
   verifyLicense,
   type LicenseClaims,
-} from '../../../shared/license.ts';
+} from '../../../shared/license/license.ts';
 
 export async function requireLicense(softwareId: string, title: string): Promise<LicenseClaims> {
   const key = process.env.KEYPORT_LICENSE;

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { AppStatus } from '@shared/client-api.ts';
+import type { AppStatus } from '@shared/app-api/app-api.ts';
 import { useSessionStore } from '../../stores/session.ts';
 import { ErrorNotice } from '../../ui/Notices.tsx';
 import { Brand } from '../../ui/Brand.tsx';

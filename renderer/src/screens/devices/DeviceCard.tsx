@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import type { DeviceSummary } from '@shared/client-api.ts';
+import type { DeviceSummary } from '@shared/app-api/app-api.ts';
 import { formatDate } from '../../format.ts';
 import { useDevicesStore } from '../../stores/devices.ts';
 import { useTransferStore } from '../../stores/transfer.ts';

@@ -1,4 +1,4 @@
-import type { DeviceSummary } from '@shared/client-api.ts';
+import type { DeviceSummary } from '@shared/app-api/app-api.ts';
 import { useLibraryStore } from '../../stores/library.ts';
 import { useNavigationStore } from '../../stores/navigation.ts';
 import { EmptyState, ErrorNotice, Skeleton } from '../../ui/Notices.tsx';

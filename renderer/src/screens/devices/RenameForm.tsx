@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import type { DeviceSummary } from '@shared/client-api.ts';
+import type { DeviceSummary } from '@shared/app-api/app-api.ts';
 import { useDevicesStore } from '../../stores/devices.ts';
 
 /** The device's name, editable in place of its heading. Escape or Cancel leaves it as it was. */

@@ -1,4 +1,4 @@
-import type { DeviceSummary } from '@shared/client-api.ts';
+import type { DeviceSummary } from '@shared/app-api/app-api.ts';
 import { useDevicesStore } from '../../stores/devices.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
 

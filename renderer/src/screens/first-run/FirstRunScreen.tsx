@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { AppStatus } from '@shared/client-api.ts';
+import type { AppStatus } from '@shared/app-api/app-api.ts';
 import { useDevicesStore } from '../../stores/devices.ts';
 import { useSessionStore } from '../../stores/session.ts';
 import { ErrorNotice, Loading } from '../../ui/Notices.tsx';

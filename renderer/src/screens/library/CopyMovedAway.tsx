@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { LibraryItem } from '@shared/client-api.ts';
+import type { LibraryItem } from '@shared/app-api/app-api.ts';
 import { useLibraryStore } from '../../stores/library.ts';
 import { CoverArt } from '../../ui/CoverArt.tsx';
 import { Badge, ErrorNotice } from '../../ui/Notices.tsx';

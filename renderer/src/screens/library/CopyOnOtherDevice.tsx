@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { LibraryItem } from '@shared/client-api.ts';
+import type { LibraryItem } from '@shared/app-api/app-api.ts';
 import { useSessionStore } from '../../stores/session.ts';
 import { useTransferStore } from '../../stores/transfer.ts';
 import { CoverArt } from '../../ui/CoverArt.tsx';

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { CopyState, LibraryItem } from '@shared/client-api.ts';
+import type { CopyState, LibraryItem } from '@shared/app-api/app-api.ts';
 import { formatDate } from '../../format.ts';
 import { useLibraryStore } from '../../stores/library.ts';
 import { CoverArt } from '../../ui/CoverArt.tsx';

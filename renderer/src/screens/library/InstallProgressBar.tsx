@@ -1,4 +1,4 @@
-import type { InstallPhase, InstallProgress } from '@shared/client-api.ts';
+import type { InstallPhase, InstallProgress } from '@shared/app-api/app-api.ts';
 import { formatBytes } from '@shared/format.ts';
 import { formatEta } from '../../format.ts';
 

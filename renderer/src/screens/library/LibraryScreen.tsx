@@ -1,5 +1,5 @@
 import { useEffect, type ReactNode } from 'react';
-import type { SyncReport } from '@shared/client-api.ts';
+import type { SyncReport } from '@shared/app-api/app-api.ts';
 import { plural } from '../../format.ts';
 import { isOnThisDevice, useLibraryStore } from '../../stores/library.ts';
 import { useNavigationStore } from '../../stores/navigation.ts';

@@ -1,4 +1,4 @@
-import type { LibraryItem } from '@shared/client-api.ts';
+import type { LibraryItem } from '@shared/app-api/app-api.ts';
 import { useLibraryStore } from '../../stores/library.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
 import { ErrorNotice, Loading } from '../../ui/Notices.tsx';

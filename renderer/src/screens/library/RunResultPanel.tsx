@@ -1,4 +1,4 @@
-import type { RunResult } from '@shared/client-api.ts';
+import type { RunResult } from '@shared/app-api/app-api.ts';
 
 /** How the run ended, in words, and whether that is good news. */
 export function describeExit(result: RunResult): { text: string; tone: 'ok' | 'warn' } {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { LibraryItem } from '@shared/client-api.ts';
+import type { LibraryItem } from '@shared/app-api/app-api.ts';
 import { useLibraryStore } from '../../stores/library.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
 

@@ -1,4 +1,4 @@
-import type { ThisDevice } from '@shared/client-api.ts';
+import type { ThisDevice } from '@shared/app-api/app-api.ts';
 import { formatPrice } from '@shared/format.ts';
 import { useCatalogStore, type CatalogItem, type Purchase } from '../../stores/catalog.ts';
 import { useNavigationStore } from '../../stores/navigation.ts';

@@ -1,4 +1,4 @@
-import type { LibraryItem } from '@shared/client-api.ts';
+import type { LibraryItem } from '@shared/app-api/app-api.ts';
 import { useLibraryStore } from '../../stores/library.ts';
 
 /** The user's copy of a program, whatever state it is in, or undefined if they do not own it. */

@@ -1,4 +1,4 @@
-import type { LibraryItem } from '@shared/client-api.ts';
+import type { LibraryItem } from '@shared/app-api/app-api.ts';
 import { useNavigationStore } from '../../stores/navigation.ts';
 import { useTransferStore } from '../../stores/transfer.ts';
 import { CoverArt } from '../../ui/CoverArt.tsx';

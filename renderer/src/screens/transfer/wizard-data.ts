@@ -1,6 +1,6 @@
 /** What the wizard's steps read: the user's programs and devices, and where each copy is. */
 import { useEffect } from 'react';
-import type { DeviceSummary, LibraryItem } from '@shared/client-api.ts';
+import type { DeviceSummary, LibraryItem } from '@shared/app-api/app-api.ts';
 import { useDevicesStore } from '../../stores/devices.ts';
 import { useLibraryStore } from '../../stores/library.ts';
 import type { TransferChoices } from '../../stores/transfer.ts';

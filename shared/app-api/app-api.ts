@@ -1,16 +1,23 @@
 /**
- * `ClientApi`: everything the renderer may ask of the desktop app (DESIGN §5), and the
- * events the app pushes back. The client core (`electron/core/client.ts`) implements it;
+ * `AppApi`: everything the renderer may ask of the desktop app (DESIGN §5), and the
+ * events the app pushes back. The core (`electron/core/keyport-core.ts`) implements it;
  * the Electron shell carries it over IPC and the web shell over loopback HTTP, both with
  * the same method list and the same envelope, so the renderer cannot tell them apart.
  *
  * This module is free of runtime dependencies on purpose: the sandboxed preload bundles
- * it. The input schemas the shells validate with live in `client-api-inputs.ts`.
+ * it. The input schemas the shells validate with live in `inputs.ts`.
  */
-import type { CatalogPage, Device, Purchase, SoftwareDetail, Transfer, User } from './api.ts';
-import type { ClientErrorCode } from './client-errors.ts';
+import type {
+  CatalogPage,
+  Device,
+  Purchase,
+  SoftwareDetail,
+  Transfer,
+  User,
+} from '../provider-api/schemas.ts';
+import type { AppErrorCode } from './app-errors.ts';
 import type { z } from 'zod';
-import type { CLIENT_INPUTS } from './client-api-inputs.ts';
+import type { APP_INPUTS } from './inputs.ts';
 
 /** Where a purchased copy stands, seen from this device. */
 export type CopyState =
@@ -121,7 +128,7 @@ export interface TransferOutcome {
 }
 
 /** Every method, in one list: the IPC channel map and the web shell's routes. */
-export const CLIENT_METHODS = [
+export const APP_METHODS = [
   'getStatus',
   'createAccount',
   'signIn',
@@ -144,12 +151,12 @@ export const CLIENT_METHODS = [
   'sync',
 ] as const;
 
-export type ClientMethod = (typeof CLIENT_METHODS)[number];
+export type AppMethod = (typeof APP_METHODS)[number];
 
-/** A method's input, as its schema in client-api-inputs.ts accepts it (written once, there). */
-type In<M extends ClientMethod> = z.input<(typeof CLIENT_INPUTS)[M]>;
+/** A method's input, as its schema in inputs.ts accepts it (written once, there). */
+type In<M extends AppMethod> = z.input<(typeof APP_INPUTS)[M]>;
 
-export interface ClientApi {
+export interface AppApi {
   getStatus(): Promise<AppStatus>;
   createAccount(input: In<'createAccount'>): Promise<AppStatus>;
   signIn(input: In<'signIn'>): Promise<AppStatus>;
@@ -182,47 +189,47 @@ export interface ClientApi {
 // fails to compile here.
 type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Holds<T extends true> = T;
-export type _EveryMethodListed = Holds<SameKeys<keyof ClientApi, ClientMethod>>;
+export type _EveryMethodListed = Holds<SameKeys<keyof AppApi, AppMethod>>;
 
-export type ClientInput<M extends ClientMethod> = Parameters<ClientApi[M]>[0];
-export type ClientOutput<M extends ClientMethod> = Awaited<ReturnType<ClientApi[M]>>;
+export type AppInput<M extends AppMethod> = Parameters<AppApi[M]>[0];
+export type AppOutput<M extends AppMethod> = Awaited<ReturnType<AppApi[M]>>;
 
-export function isClientMethod(value: unknown): value is ClientMethod {
-  return typeof value === 'string' && (CLIENT_METHODS as readonly string[]).includes(value);
+export function isAppMethod(value: unknown): value is AppMethod {
+  return typeof value === 'string' && (APP_METHODS as readonly string[]).includes(value);
 }
 
 /** The events the app pushes to the renderer. */
-export interface ClientEvents {
+export interface AppEvents {
   'install-progress': InstallProgress;
   /** Something in the library changed (install, uninstall, purchase, transfer, sync). */
   'library-changed': { reason: string };
   'status-changed': AppStatus;
 }
-export type ClientEventName = keyof ClientEvents;
-export type ClientEvent = { [K in ClientEventName]: { name: K; payload: ClientEvents[K] } }[ClientEventName];
+export type AppEventName = keyof AppEvents;
+export type AppEvent = { [K in AppEventName]: { name: K; payload: AppEvents[K] } }[AppEventName];
 
-export interface ClientEventSource {
+export interface AppEventSource {
   /** Subscribe to every event; returns the unsubscribe function. */
-  subscribe(listener: (event: ClientEvent) => void): () => void;
+  subscribe(listener: (event: AppEvent) => void): () => void;
 }
 
 /** What crosses IPC or loopback HTTP for one call: errors keep their code this way. */
-export type ClientEnvelope<T = unknown> =
-  { ok: true; value: T } | { ok: false; error: { code: ClientErrorCode; message: string } };
+export type AppEnvelope<T = unknown> =
+  { ok: true; value: T } | { ok: false; error: { code: AppErrorCode; message: string } };
 
 /** IPC channel names, one per method, plus the event channel. */
-export const clientChannel = (method: ClientMethod): string => `keyport:${method}`;
-export const CLIENT_EVENT_CHANNEL = 'keyport:event';
+export const appChannel = (method: AppMethod): string => `keyport:${method}`;
+export const APP_EVENT_CHANNEL = 'keyport:event';
 
 /** The header that carries the web shell's per-launch secret on every /api request. */
 export const WEB_SHELL_SECRET_HEADER = 'x-keyport-secret';
 
 /**
  * What a shell hands the renderer: the raw transport. The renderer wraps it with
- * `createClientProxy` so errors come back as `ClientError`s with their code (contextBridge
+ * `createAppProxy` so errors come back as `AppError`s with their code (contextBridge
  * and HTTP would otherwise flatten them to plain messages).
  */
-export interface ClientBridge {
-  invoke(method: ClientMethod, input: unknown): Promise<ClientEnvelope>;
-  onEvent(listener: (event: ClientEvent) => void): () => void;
+export interface AppBridge {
+  invoke(method: AppMethod, input: unknown): Promise<AppEnvelope>;
+  onEvent(listener: (event: AppEvent) => void): () => void;
 }

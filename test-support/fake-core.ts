@@ -1,18 +1,18 @@
 /**
- * A hand-written `ClientApi` for the shells' tests: records every call, answers from
+ * A hand-written `AppApi` for the shells' tests: records every call, answers from
  * canned data, and lets a test push events. The shells are transport; the core has its
  * own tests.
  */
 import {
-  CLIENT_METHODS,
+  APP_METHODS,
   type AppStatus,
-  type ClientApi,
-  type ClientEvent,
-  type ClientMethod,
+  type AppApi,
+  type AppEvent,
+  type AppMethod,
   type LibraryItem,
-} from '../shared/client-api.ts';
-import { ClientError } from '../shared/client-errors.ts';
-import type { ShellClient } from '../electron/bridge/recovering-client.ts';
+} from '../shared/app-api/app-api.ts';
+import { AppError } from '../shared/app-api/app-errors.ts';
+import type { ShellCore } from '../electron/bridge/recovering-core.ts';
 
 export const FAKE_DEVICE_ID = 'a1b2c3d4e5f6'.padEnd(64, '0');
 
@@ -100,17 +100,17 @@ export const FAKE_CATALOG = [
   },
 ];
 
-export interface FakeClient {
-  client: ShellClient;
-  calls: Array<{ method: ClientMethod; input: unknown }>;
-  emit(event: ClientEvent): void;
+export interface FakeCore {
+  core: ShellCore;
+  calls: Array<{ method: AppMethod; input: unknown }>;
+  emit(event: AppEvent): void;
   listenerCount(): number;
 }
 
-export function createFakeClient(overrides: Partial<ClientApi> = {}): FakeClient {
-  const calls: FakeClient['calls'] = [];
-  const listeners = new Set<(event: ClientEvent) => void>();
-  const canned: Partial<Record<ClientMethod, (input: unknown) => unknown>> = {
+export function createFakeCore(overrides: Partial<AppApi> = {}): FakeCore {
+  const calls: FakeCore['calls'] = [];
+  const listeners = new Set<(event: AppEvent) => void>();
+  const canned: Partial<Record<AppMethod, (input: unknown) => unknown>> = {
     getStatus: () => FAKE_STATUS,
     getLibrary: () => FAKE_LIBRARY,
     browseCatalog: () => ({ items: FAKE_CATALOG, nextCursor: null }),
@@ -131,7 +131,7 @@ export function createFakeClient(overrides: Partial<ClientApi> = {}): FakeClient
     }),
   };
   const methods = Object.fromEntries(
-    CLIENT_METHODS.map((method) => [
+    APP_METHODS.map((method) => [
       method,
       async (input: unknown) => {
         calls.push({ method, input });
@@ -139,12 +139,12 @@ export function createFakeClient(overrides: Partial<ClientApi> = {}): FakeClient
         if (override) return override(input);
         const answer = canned[method];
         if (answer) return answer(input);
-        throw new ClientError('UNEXPECTED', `The fake client does not do ${method}.`);
+        throw new AppError('UNEXPECTED', `The fake core does not do ${method}.`);
       },
     ]),
-  ) as unknown as ClientApi;
+  ) as unknown as AppApi;
   return {
-    client: {
+    core: {
       ...methods,
       subscribe(listener) {
         listeners.add(listener);

@@ -1,12 +1,12 @@
 /**
  * The app's one error type. Every failure the renderer or the CLI can see is a
- * `ClientError` with a stable `code` and a sentence a person can act on; provider
+ * `AppError` with a stable `code` and a sentence a person can act on; provider
  * problems (problem+json) are translated here, so no screen ever shows a status code.
  */
-import { ERROR_CODES, type ErrorCode } from './errors.ts';
+import { ERROR_CODES, type ErrorCode } from '../provider-api/error-codes.ts';
 
 /** Failures that start on this side of the wire. */
-export const CLIENT_ONLY_CODES = [
+export const APP_ONLY_CODES = [
   'OFFLINE',
   'PROVIDER_ERROR',
   'BAD_INPUT',
@@ -27,39 +27,37 @@ export const CLIENT_ONLY_CODES = [
   'RUN_FAILED',
   'UNEXPECTED',
 ] as const;
-export type ClientOnlyCode = (typeof CLIENT_ONLY_CODES)[number];
-export type ClientErrorCode = ErrorCode | ClientOnlyCode;
+export type AppOnlyCode = (typeof APP_ONLY_CODES)[number];
+export type AppErrorCode = ErrorCode | AppOnlyCode;
 
-export class ClientError extends Error {
+export class AppError extends Error {
   constructor(
-    readonly code: ClientErrorCode,
+    readonly code: AppErrorCode,
     message: string,
   ) {
     super(message);
-    this.name = 'ClientError';
+    this.name = 'AppError';
   }
 
-  toJSON(): { code: ClientErrorCode; message: string } {
+  toJSON(): { code: AppErrorCode; message: string } {
     return { code: this.code, message: this.message };
   }
 }
 
 /** The store could not be reached or did not work: a launch relies on the lease alone. */
-export function storeUnreachable(error: unknown): error is ClientError {
-  return error instanceof ClientError && ['OFFLINE', 'UNAVAILABLE', 'INTERNAL'].includes(error.code);
+export function storeUnreachable(error: unknown): error is AppError {
+  return error instanceof AppError && ['OFFLINE', 'UNAVAILABLE', 'INTERNAL'].includes(error.code);
 }
 
 /** The provider's word that this copy is no longer this device's (moved, or never here). */
-export function copyGoneFromDevice(error: unknown): error is ClientError {
-  return (
-    error instanceof ClientError && (error.code === 'LICENSE_REVOKED' || error.code === 'NOT_REGISTERED')
-  );
+export function copyGoneFromDevice(error: unknown): error is AppError {
+  return error instanceof AppError && (error.code === 'LICENSE_REVOKED' || error.code === 'NOT_REGISTERED');
 }
 
-export function isClientErrorCode(value: unknown): value is ClientErrorCode {
+export function isAppErrorCode(value: unknown): value is AppErrorCode {
   return (
     typeof value === 'string' &&
-    (Object.hasOwn(ERROR_CODES, value) || (CLIENT_ONLY_CODES as readonly string[]).includes(value))
+    (Object.hasOwn(ERROR_CODES, value) || (APP_ONLY_CODES as readonly string[]).includes(value))
   );
 }
 
@@ -93,8 +91,8 @@ const PROVIDER_SENTENCES: Record<ErrorCode, string> = {
   UNAVAILABLE: 'The store is busy or down. Try again in a moment.',
 };
 
-/** A provider problem (RFC 9457 body with a `code`) as a ClientError. */
-export function clientErrorFromProblem(status: number, body: unknown): ClientError {
+/** A provider problem (RFC 9457 body with a `code`) as a AppError. */
+export function appErrorFromProblem(status: number, body: unknown): AppError {
   const code = (body as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && Object.hasOwn(PROVIDER_SENTENCES, code)) {
     const sentence = PROVIDER_SENTENCES[code as ErrorCode];
@@ -102,20 +100,20 @@ export function clientErrorFromProblem(status: number, body: unknown): ClientErr
     // VALIDATION details name the field; the others would only repeat the sentence.
     const message =
       code === 'VALIDATION' && typeof detail === 'string' ? `${sentence} (${detail})` : sentence;
-    return new ClientError(code as ErrorCode, message);
+    return new AppError(code as ErrorCode, message);
   }
-  return new ClientError(
+  return new AppError(
     'PROVIDER_ERROR',
     `The store answered with an unexpected error (HTTP ${status}). Try again in a moment.`,
   );
 }
 
-/** Any thrown value as a ClientError: unknown failures keep their message, not their stack. */
-export function toClientError(error: unknown): ClientError {
-  if (error instanceof ClientError) return error;
+/** Any thrown value as a AppError: unknown failures keep their message, not their stack. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
   if (error instanceof Error && error.name === 'AbortError') {
-    return new ClientError('CANCELLED', 'Cancelled.');
+    return new AppError('CANCELLED', 'Cancelled.');
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new ClientError('UNEXPECTED', `Something went wrong: ${message}`);
+  return new AppError('UNEXPECTED', `Something went wrong: ${message}`);
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LicenseSigner } from '../server/lib/license-signer.ts';
+import { LicenseSigner } from '../../server/lib/license-signer.ts';
 import {
   LICENSE_TYPE,
   LicenseInvalidError,

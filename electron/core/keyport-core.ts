@@ -1,7 +1,7 @@
 /**
- * The client core: `ClientApi` implemented in plain Node, for the Electron shell, the web
+ * The core: `AppApi` implemented in plain Node, for the Electron shell, the web
  * shell and the CLI alike. It composes the parts — device identity, secret store,
- * provider client, downloader, installer, license keeper, launcher — into the flows of
+ * provider core, downloader, installer, license keeper, launcher — into the flows of
  * DESIGN §1: enrol, buy, install, license, run, transfer, and the sync that reconciles
  * this device's state with the registered information.
  */
@@ -9,22 +9,22 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { Device, Registration } from '../../shared/api.ts';
+import type { Device, Registration } from '../../shared/provider-api/schemas.ts';
 import type {
   AppStatus,
-  ClientApi,
-  ClientEvent,
-  ClientEventName,
-  ClientEvents,
-  ClientEventSource,
+  AppApi,
+  AppEvent,
+  AppEventName,
+  AppEvents,
+  AppEventSource,
   DeviceSummary,
   InstallProgress,
   LibraryItem,
   RunLog,
   SyncReport,
-} from '../../shared/client-api.ts';
-import { ClientError, copyGoneFromDevice, storeUnreachable } from '../../shared/client-errors.ts';
-import { shortDeviceId } from '../../shared/license.ts';
+} from '../../shared/app-api/app-api.ts';
+import { AppError, copyGoneFromDevice, storeUnreachable } from '../../shared/app-api/app-errors.ts';
+import { shortDeviceId } from '../../shared/license/license.ts';
 import type { AppOptions } from './app-options.ts';
 import { readDeviceIdentity, type DeviceIdentity } from './device-identity.ts';
 import { download } from './downloader.ts';
@@ -35,11 +35,11 @@ import { LocalStateStore, type LocalCopy } from './local-state.ts';
 import { ProviderClient } from './provider-client.ts';
 import { openSecretStore, type SecretStore } from './secret-store.ts';
 
-export interface KeyportClient extends ClientApi, ClientEventSource {
+export interface KeyportCore extends AppApi, AppEventSource {
   close(): Promise<void>;
 }
 
-export interface ClientDependencies {
+export interface CoreDependencies {
   fetch?: typeof fetch;
   now?: () => Date;
   secretStore?: SecretStore;
@@ -53,10 +53,10 @@ export interface ClientDependencies {
 const SESSION_KEY = 'session';
 const DAY = 24 * 60 * 60 * 1000;
 
-export async function createKeyportClient(
+export async function createKeyportCore(
   options: AppOptions,
-  dependencies: ClientDependencies = {},
-): Promise<KeyportClient> {
+  dependencies: CoreDependencies = {},
+): Promise<KeyportCore> {
   await mkdir(options.profileDir, { recursive: true, mode: 0o700 });
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const secrets = dependencies.secretStore ?? (await openSecretStore(options));
@@ -65,15 +65,15 @@ export async function createKeyportClient(
     readDeviceIdentity(options.simulateDevice),
     secrets.get(SESSION_KEY),
   ]);
-  const client = new Client(options, dependencies, secrets, state, identity, token);
-  await client.start();
-  return client;
+  const core = new Client(options, dependencies, secrets, state, identity, token);
+  await core.start();
+  return core;
 }
 
-class Client implements KeyportClient {
+class Client implements KeyportCore {
   private readonly provider: ProviderClient;
   private readonly licenses: LicenseKeeper;
-  private readonly listeners = new Set<(event: ClientEvent) => void>();
+  private readonly listeners = new Set<(event: AppEvent) => void>();
   private readonly installs = new Map<string, AbortController>();
   /** Catalog entries seen in this process: names and summaries for the library. */
   private readonly catalogEntries = new Map<string, { name: string; summary: string }>();
@@ -88,7 +88,7 @@ class Client implements KeyportClient {
 
   constructor(
     private readonly options: AppOptions,
-    private readonly dependencies: ClientDependencies,
+    private readonly dependencies: CoreDependencies,
     private readonly secrets: SecretStore,
     private readonly state: LocalStateStore,
     private readonly identity: DeviceIdentity,
@@ -131,13 +131,13 @@ class Client implements KeyportClient {
   }
 
   // ── events ────────────────────────────────────────────────────────────────
-  subscribe(listener: (event: ClientEvent) => void): () => void {
+  subscribe(listener: (event: AppEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  private emit<K extends ClientEventName>(name: K, payload: ClientEvents[K]): void {
-    for (const listener of this.listeners) listener({ name, payload } as ClientEvent);
+  private emit<K extends AppEventName>(name: K, payload: AppEvents[K]): void {
+    for (const listener of this.listeners) listener({ name, payload } as AppEvent);
   }
 
   private setOnline(online: boolean): void {
@@ -285,7 +285,7 @@ class Client implements KeyportClient {
 
   async buy(input: { softwareId: string }) {
     await this.requireEnrolled();
-    // One key per purchase intent: the client's retries resend it, so a lost answer
+    // One key per purchase intent: the core's retries resend it, so a lost answer
     // never charges twice (DESIGN §2).
     const { purchase } = await this.authenticated(() =>
       this.provider.purchase(
@@ -313,7 +313,7 @@ class Client implements KeyportClient {
           ...Object.keys(this.state.current.copies),
         ]);
       } catch (error) {
-        if (!(error instanceof ClientError && error.code === 'OFFLINE')) throw error;
+        if (!(error instanceof AppError && error.code === 'OFFLINE')) throw error;
       }
     }
     const items = new Map<string, LibraryItem>();
@@ -386,7 +386,7 @@ class Client implements KeyportClient {
     const { softwareId } = input;
     await this.requireEnrolled();
     if (this.installs.has(softwareId)) {
-      throw new ClientError('BUSY', `${softwareId} is already being installed. Wait for it to finish.`);
+      throw new AppError('BUSY', `${softwareId} is already being installed. Wait for it to finish.`);
     }
     const controller = new AbortController();
     this.installs.set(softwareId, controller);
@@ -397,14 +397,14 @@ class Client implements KeyportClient {
     // Cancelling is honoured between steps too, not only while bytes are flowing.
     const checkpoint = () => {
       if (controller.signal.aborted)
-        throw new ClientError('CANCELLED', `Installing ${softwareId} was cancelled.`);
+        throw new AppError('CANCELLED', `Installing ${softwareId} was cancelled.`);
     };
     try {
       const registration = (await this.registrations()).find(
         (r) => r.softwareId === softwareId && r.deviceId === this.identity.deviceId,
       );
       if (!registration) {
-        throw new ClientError(
+        throw new AppError(
           'NOT_REGISTERED',
           `${softwareId} is not registered to this device. Buy it, or transfer it here from another device.`,
         );
@@ -449,7 +449,7 @@ class Client implements KeyportClient {
       this.emit('library-changed', { reason: `installed ${softwareId}` });
       return this.libraryItem(softwareId, registration);
     } catch (error) {
-      const cancelled = error instanceof ClientError && error.code === 'CANCELLED';
+      const cancelled = error instanceof AppError && error.code === 'CANCELLED';
       progress({
         phase: cancelled ? 'cancelled' : 'failed',
         ...idle,
@@ -478,7 +478,7 @@ class Client implements KeyportClient {
   async uninstall(input: { softwareId: string }): Promise<LibraryItem> {
     const { softwareId } = input;
     if (this.installs.has(softwareId)) {
-      throw new ClientError('BUSY', `${softwareId} is being installed. Cancel that first.`);
+      throw new AppError('BUSY', `${softwareId} is being installed. Cancel that first.`);
     }
     const copy = this.state.copy(softwareId);
     await uninstallPackage(this.appsDir, softwareId);
@@ -551,7 +551,7 @@ class Client implements KeyportClient {
       if (this.leaseRunningLow(copy)) await this.licenses.refresh(softwareId, this.identity.deviceId);
     } catch (error) {
       if (storeUnreachable(error)) return;
-      if (error instanceof ClientError && error.code === 'LICENSE_REVOKED') return; // marked moved already
+      if (error instanceof AppError && error.code === 'LICENSE_REVOKED') return; // marked moved already
       throw error;
     }
   }
@@ -683,7 +683,7 @@ class Client implements KeyportClient {
   }
 
   private requireSession(): void {
-    if (!this.token) throw new ClientError('NOT_SIGNED_IN', 'Sign in to your Keyport account first.');
+    if (!this.token) throw new AppError('NOT_SIGNED_IN', 'Sign in to your Keyport account first.');
   }
 
   private async requireEnrolled(): Promise<void> {
@@ -691,7 +691,7 @@ class Client implements KeyportClient {
     if (this.state.current.enrolled) return;
     await this.loadDevices();
     if (!this.state.current.enrolled) {
-      throw new ClientError('NOT_ENROLLED', 'Enrol this device to your account first, then try again.');
+      throw new AppError('NOT_ENROLLED', 'Enrol this device to your account first, then try again.');
     }
   }
 
@@ -700,7 +700,7 @@ class Client implements KeyportClient {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof ClientError && error.code === 'UNAUTHENTICATED' && this.token)
+      if (error instanceof AppError && error.code === 'UNAUTHENTICATED' && this.token)
         await this.endSession();
       throw error;
     }

@@ -7,7 +7,7 @@
  * has a maximum length, so nothing a client sends can make the provider store junk.
  */
 import { z } from 'zod';
-import { ERROR_CODES } from './errors.ts';
+import { ERROR_CODES } from './error-codes.ts';
 
 // ── identifiers ──────────────────────────────────────────────────────────────
 export const DeviceId = z

@@ -5,14 +5,14 @@
  */
 import { once } from 'node:events';
 import { Parser, type ReadEntry } from 'tar';
-import { PackageManifest } from './api.ts';
+import { PackageManifest } from '../provider-api/schemas.ts';
 import {
   normaliseEntryPath,
   unsafeEntryReason,
   unsafeLinkReason,
   type ArchiveEntry,
 } from './archive-safety.ts';
-import { problem } from './problem.ts';
+import { problem } from '../provider-api/problem.ts';
 
 /** The manifest every package carries at its root. */
 export const MANIFEST_NAME = 'keyport.json';

@@ -1,5 +1,5 @@
 /**
- * The client core end to end — real HTTP, real packages, real keychain, real programs —
+ * The core end to end — real HTTP, real packages, real keychain, real programs —
  * against the real provider and against the MSW mock. Every test runs on both, so the
  * mock cannot drift from the provider without a failure here.
  */
@@ -8,20 +8,20 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientEvent, InstallProgress } from '../../shared/client-api.ts';
-import { createKeyportClient, type ClientDependencies, type KeyportClient } from './client.ts';
+import type { AppEvent, InstallProgress } from '../../shared/app-api/app-api.ts';
+import { createKeyportCore, type CoreDependencies, type KeyportCore } from './keyport-core.ts';
 import { startBackend, type Backend } from '../../test-support/backends.ts';
-import { clientErrorOf } from '../../test-support/client-error-of.ts';
+import { appErrorOf } from '../../test-support/app-error-of.ts';
 import { testSecretStore } from '../../test-support/keychain.ts';
 
 interface TestDevice {
-  client: KeyportClient;
+  core: KeyportCore;
   profileDir: string;
   name: string;
-  events: ClientEvent[];
+  events: AppEvent[];
 }
 
-describe('the client core against the provider', () => {
+describe('the core against the provider', () => {
   let backend: Backend;
   const devices: TestDevice[] = [];
 
@@ -33,15 +33,15 @@ describe('the client core against the provider', () => {
   afterAll(() => backend?.close());
   afterEach(async () => {
     for (const device of devices.splice(0)) {
-      await device.client.close();
+      await device.core.close();
       await rm(device.profileDir, { recursive: true, force: true });
     }
   });
 
-  async function device(label: string, dependencies: ClientDependencies = {}): Promise<TestDevice> {
+  async function device(label: string, dependencies: CoreDependencies = {}): Promise<TestDevice> {
     const profileDir = await mkdtemp(path.join(tmpdir(), `keyport-${label}-`));
     const name = `${label}-${randomBytes(4).toString('hex')}`;
-    const client = await createKeyportClient(
+    const core = await createKeyportCore(
       {
         providerUrl: backend.url,
         profileDir,
@@ -56,9 +56,9 @@ describe('the client core against the provider', () => {
         ...dependencies,
       },
     );
-    const events: ClientEvent[] = [];
-    client.subscribe((event) => events.push(event));
-    const made = { client, profileDir, name, events };
+    const events: AppEvent[] = [];
+    core.subscribe((event) => events.push(event));
+    const made = { core, profileDir, name, events };
     devices.push(made);
     return made;
   }
@@ -67,36 +67,36 @@ describe('the client core against the provider', () => {
   async function owner(withSecond = false) {
     const account = backend.newAccount();
     const a = await device('a');
-    await a.client.createAccount(account);
-    await a.client.enrolDevice({ name: 'Laptop A' });
+    await a.core.createAccount(account);
+    await a.core.enrolDevice({ name: 'Laptop A' });
     if (!withSecond) return { account, a, b: null };
     const b = await device('b');
-    await b.client.signIn({ email: account.email, password: account.password });
-    await b.client.enrolDevice({ name: 'Laptop B' });
+    await b.core.signIn({ email: account.email, password: account.password });
+    await b.core.enrolDevice({ name: 'Laptop B' });
     return { account, a, b };
   }
 
   it('buys, installs with progress, and runs the program with its license', async () => {
     const { account, a } = await owner();
-    const status = await a.client.getStatus();
+    const status = await a.core.getStatus();
     expect(status.user?.email).toBe(account.email);
     expect(status.device.enrolled).toBe(true);
     expect(status.online).toBe(true);
 
-    const purchase = await a.client.buy({ softwareId: 'hello-paid' });
+    const purchase = await a.core.buy({ softwareId: 'hello-paid' });
     expect(purchase).toMatchObject({
       softwareId: 'hello-paid',
       priceCents: 499,
       deviceId: status.device.deviceId,
     });
-    expect((await a.client.getLibrary()).map((item) => [item.softwareId, item.state])).toEqual([
+    expect((await a.core.getLibrary()).map((item) => [item.softwareId, item.state])).toEqual([
       ['hello-paid', 'ready-to-install'],
     ]);
 
-    const item = await a.client.install({ softwareId: 'hello-paid' });
+    const item = await a.core.install({ softwareId: 'hello-paid' });
     expect(item).toMatchObject({ state: 'installed', name: 'Hello Paid', installed: { version: '1.0.0' } });
     const phases = a.events
-      .filter((e): e is Extract<ClientEvent, { name: 'install-progress' }> => e.name === 'install-progress')
+      .filter((e): e is Extract<AppEvent, { name: 'install-progress' }> => e.name === 'install-progress')
       .map((e) => e.payload);
     const order = [...new Set(phases.map((p: InstallProgress) => p.phase))];
     expect(order).toEqual(['downloading', 'installing', 'licensing', 'done']);
@@ -104,15 +104,15 @@ describe('the client core against the provider', () => {
     expect(last.receivedBytes).toBeGreaterThan(0);
     expect(last.receivedBytes).toBe(last.totalBytes);
 
-    const run = await a.client.run({ softwareId: 'hello-paid' });
+    const run = await a.core.run({ softwareId: 'hello-paid' });
     expect(run.exitCode).toBe(0);
-    expect(run.output).toContain(`Hello Paid — licensed to ${(await a.client.getStatus()).user!.userId}`);
+    expect(run.output).toContain(`Hello Paid — licensed to ${(await a.core.getStatus()).user!.userId}`);
     expect(run.output).toContain(`on device ${status.device.shortId}`);
     expect(await readFile(run.logPath, 'utf8')).toContain('exited with code 0');
-    const log = await a.client.readRunLog({ softwareId: 'hello-paid' });
+    const log = await a.core.readRunLog({ softwareId: 'hello-paid' });
     expect(log).toMatchObject({ logPath: run.logPath, truncated: false });
     expect(log!.text).toContain('Hello Paid — licensed to');
-    expect(await a.client.readRunLog({ softwareId: 'hello-free' })).toBeNull();
+    expect(await a.core.readRunLog({ softwareId: 'hello-free' })).toBeNull();
 
     // The key is a secret: in the secret store, never in the profile's state file.
     const state = await readFile(path.join(a.profileDir, 'state.json'), 'utf8');
@@ -124,58 +124,58 @@ describe('the client core against the provider', () => {
 
   it('retires a device only once nothing is registered to it', async () => {
     const { a, b } = await owner(true);
-    const bId = (await b!.client.getStatus()).device.deviceId;
-    await b!.client.buy({ softwareId: 'hello-free' });
-    const refused = await clientErrorOf(a.client.retireDevice({ deviceId: bId }));
+    const bId = (await b!.core.getStatus()).device.deviceId;
+    await b!.core.buy({ softwareId: 'hello-free' });
+    const refused = await appErrorOf(a.core.retireDevice({ deviceId: bId }));
     expect(refused.code).toBe('DEVICE_HAS_SOFTWARE');
     expect(refused.message).toMatch(/Transfer it away first/);
 
-    const aId = (await a.client.getStatus()).device.deviceId;
-    await b!.client.transfer({ softwareId: 'hello-free', sourceDeviceId: bId, destinationDeviceId: aId });
-    const left = await a.client.retireDevice({ deviceId: bId });
+    const aId = (await a.core.getStatus()).device.deviceId;
+    await b!.core.transfer({ softwareId: 'hello-free', sourceDeviceId: bId, destinationDeviceId: aId });
+    const left = await a.core.retireDevice({ deviceId: bId });
     expect(left.map((d) => d.deviceId)).toEqual([aId]);
     // B learns it is no longer enrolled the next time it asks.
-    await b!.client.listDevices();
-    expect((await b!.client.getStatus()).device.enrolled).toBe(false);
+    await b!.core.listDevices();
+    expect((await b!.core.getStatus()).device.enrolled).toBe(false);
   });
 
   it('moves a copy: the source stops at once, the destination installs and runs it', async () => {
     const { a, b } = await owner(true);
-    const aStatus = await a.client.getStatus();
-    const bStatus = await b!.client.getStatus();
-    await a.client.buy({ softwareId: 'hello-paid' });
-    await a.client.install({ softwareId: 'hello-paid' });
-    expect((await a.client.run({ softwareId: 'hello-paid' })).exitCode).toBe(0);
+    const aStatus = await a.core.getStatus();
+    const bStatus = await b!.core.getStatus();
+    await a.core.buy({ softwareId: 'hello-paid' });
+    await a.core.install({ softwareId: 'hello-paid' });
+    expect((await a.core.run({ softwareId: 'hello-paid' })).exitCode).toBe(0);
 
-    const outcome = await a.client.transfer({
+    const outcome = await a.core.transfer({
       softwareId: 'hello-paid',
       sourceDeviceId: aStatus.device.deviceId,
       destinationDeviceId: bStatus.device.deviceId,
     });
     expect(outcome.leftThisDevice).toBe(true);
-    const refused = await clientErrorOf(a.client.run({ softwareId: 'hello-paid' }));
+    const refused = await appErrorOf(a.core.run({ softwareId: 'hello-paid' }));
     expect(refused.code).toBe('COPY_MOVED');
     expect(refused.message).toMatch(/moved to another of your devices/);
-    const onA = (await a.client.getLibrary()).find((item) => item.softwareId === 'hello-paid');
+    const onA = (await a.core.getLibrary()).find((item) => item.softwareId === 'hello-paid');
     expect(onA).toMatchObject({ state: 'moved', registeredDeviceName: 'Laptop B' });
 
-    const report = await b!.client.sync();
+    const report = await b!.core.sync();
     expect(report.arrivals).toEqual(['hello-paid']);
-    expect((await b!.client.getLibrary()).find((i) => i.softwareId === 'hello-paid')?.state).toBe(
+    expect((await b!.core.getLibrary()).find((i) => i.softwareId === 'hello-paid')?.state).toBe(
       'ready-to-install',
     );
-    await b!.client.install({ softwareId: 'hello-paid' });
-    const run = await b!.client.run({ softwareId: 'hello-paid' });
+    await b!.core.install({ softwareId: 'hello-paid' });
+    const run = await b!.core.run({ softwareId: 'hello-paid' });
     expect(run.exitCode).toBe(0);
     expect(run.output).toContain(`on device ${bStatus.device.shortId}`);
   });
 
   it('a copy moved away from another device stops here at the next launch while online', async () => {
     const { a, b } = await owner(true);
-    await a.client.buy({ softwareId: 'hello-free' });
-    await a.client.install({ softwareId: 'hello-free' });
+    await a.core.buy({ softwareId: 'hello-free' });
+    await a.core.install({ softwareId: 'hello-free' });
     // B sees it, by name, on A.
-    expect((await b!.client.getLibrary())[0]).toMatchObject({
+    expect((await b!.core.getLibrary())[0]).toMatchObject({
       softwareId: 'hello-free',
       name: 'Hello Free',
       summary: 'Hello Free, for tests',
@@ -183,73 +183,71 @@ describe('the client core against the provider', () => {
       registeredDeviceName: 'Laptop A',
     });
     // B pulls the copy over; A has not heard about it yet.
-    await b!.client.transfer({
+    await b!.core.transfer({
       softwareId: 'hello-free',
-      sourceDeviceId: (await a.client.getStatus()).device.deviceId,
-      destinationDeviceId: (await b!.client.getStatus()).device.deviceId,
+      sourceDeviceId: (await a.core.getStatus()).device.deviceId,
+      destinationDeviceId: (await b!.core.getStatus()).device.deviceId,
     });
-    expect((await clientErrorOf(a.client.run({ softwareId: 'hello-free' }))).code).toBe('COPY_MOVED');
+    expect((await appErrorOf(a.core.run({ softwareId: 'hello-free' }))).code).toBe('COPY_MOVED');
   });
 
   it('sync renews a low lease, and a refused renewal removes the key and marks the copy moved', async () => {
     const soon = { leaseRefreshMarginMs: 40 * 24 * 60 * 60 * 1000 }; // every lease counts as low
     const account = backend.newAccount();
     const a = await device('a', soon);
-    await a.client.createAccount(account);
-    await a.client.enrolDevice({});
+    await a.core.createAccount(account);
+    await a.core.enrolDevice({});
     const b = await device('b');
-    await b.client.signIn(account);
-    await b.client.enrolDevice({});
-    await a.client.buy({ softwareId: 'hello-free' });
-    await a.client.install({ softwareId: 'hello-free' });
-    expect((await a.client.sync()).refreshed).toEqual(['hello-free']);
+    await b.core.signIn(account);
+    await b.core.enrolDevice({});
+    await a.core.buy({ softwareId: 'hello-free' });
+    await a.core.install({ softwareId: 'hello-free' });
+    expect((await a.core.sync()).refreshed).toEqual(['hello-free']);
 
     // The other device moves it away (the provider now refuses A's refresh), then A syncs.
-    await b.client.transfer({
+    await b.core.transfer({
       softwareId: 'hello-free',
-      sourceDeviceId: (await a.client.getStatus()).device.deviceId,
-      destinationDeviceId: (await b.client.getStatus()).device.deviceId,
+      sourceDeviceId: (await a.core.getStatus()).device.deviceId,
+      destinationDeviceId: (await b.core.getStatus()).device.deviceId,
     });
-    const report = await a.client.sync();
+    const report = await a.core.sync();
     expect(report.departures).toEqual(['hello-free']);
-    const item = (await a.client.getLibrary()).find((i) => i.softwareId === 'hello-free');
+    const item = (await a.core.getLibrary()).find((i) => i.softwareId === 'hello-free');
     expect(item).toMatchObject({ state: 'moved', licenseExpiresAt: null });
     expect(a.events.some((e) => e.name === 'library-changed')).toBe(true);
   });
 
   it('uninstall removes the program folder and its key', async () => {
     const { a } = await owner();
-    await a.client.buy({ softwareId: 'hello-free' });
-    const item = await a.client.install({ softwareId: 'hello-free' });
+    await a.core.buy({ softwareId: 'hello-free' });
+    const item = await a.core.install({ softwareId: 'hello-free' });
     const installDir = item.installed!.installDir;
     expect((await stat(installDir)).isDirectory()).toBe(true);
-    const after = await a.client.uninstall({ softwareId: 'hello-free' });
+    const after = await a.core.uninstall({ softwareId: 'hello-free' });
     expect(after.installed).toBeNull();
     await expect(stat(installDir)).rejects.toThrow();
-    expect((await a.client.getLibrary())[0]?.state).toBe('ready-to-install');
-    expect((await clientErrorOf(a.client.run({ softwareId: 'hello-free' }))).code).toBe('NOT_INSTALLED');
+    expect((await a.core.getLibrary())[0]?.state).toBe('ready-to-install');
+    expect((await appErrorOf(a.core.run({ softwareId: 'hello-free' }))).code).toBe('NOT_INSTALLED');
   });
 
   it('turns problems into typed errors with sentences a person can act on', async () => {
     const account = backend.newAccount();
     const a = await device('a');
-    expect((await clientErrorOf(a.client.buy({ softwareId: 'hello-free' }))).code).toBe('NOT_SIGNED_IN');
-    await a.client.createAccount(account);
-    const notEnrolled = await clientErrorOf(a.client.buy({ softwareId: 'hello-free' }));
+    expect((await appErrorOf(a.core.buy({ softwareId: 'hello-free' }))).code).toBe('NOT_SIGNED_IN');
+    await a.core.createAccount(account);
+    const notEnrolled = await appErrorOf(a.core.buy({ softwareId: 'hello-free' }));
     expect(notEnrolled.code).toBe('NOT_ENROLLED');
     expect(notEnrolled.message).toMatch(/Enrol this device/);
-    await a.client.enrolDevice({});
-    expect((await clientErrorOf(a.client.buy({ softwareId: 'no-such-program' }))).code).toBe('NOT_FOUND');
-    await a.client.buy({ softwareId: 'hello-free' });
-    const twice = await clientErrorOf(a.client.buy({ softwareId: 'hello-free' }));
+    await a.core.enrolDevice({});
+    expect((await appErrorOf(a.core.buy({ softwareId: 'no-such-program' }))).code).toBe('NOT_FOUND');
+    await a.core.buy({ softwareId: 'hello-free' });
+    const twice = await appErrorOf(a.core.buy({ softwareId: 'hello-free' }));
     expect(twice.code).toBe('ALREADY_REGISTERED');
     expect(twice.message).toMatch(/already own/);
-    expect((await clientErrorOf(a.client.install({ softwareId: 'hello-paid' }))).code).toBe('NOT_REGISTERED');
+    expect((await appErrorOf(a.core.install({ softwareId: 'hello-paid' }))).code).toBe('NOT_REGISTERED');
 
     const other = await device('other');
-    const wrong = await clientErrorOf(
-      other.client.signIn({ email: account.email, password: 'not-the-password' }),
-    );
+    const wrong = await appErrorOf(other.core.signIn({ email: account.email, password: 'not-the-password' }));
     expect(wrong.code).toBe('BAD_CREDENTIALS');
     expect(wrong.message).toMatch(/do not match/);
   });
@@ -257,9 +255,9 @@ describe('the client core against the provider', () => {
   it('says the store is unreachable, in a sentence, when it is', async () => {
     const account = backend.newAccount();
     const a = await device('a');
-    await a.client.createAccount(account);
+    await a.core.createAccount(account);
     const offline = await device('offline');
-    const unreachable = await createKeyportClient(
+    const unreachable = await createKeyportCore(
       {
         providerUrl: 'http://127.0.0.1:9',
         profileDir: offline.profileDir,
@@ -269,7 +267,7 @@ describe('the client core against the provider', () => {
       },
       { secretStore: await testSecretStore(offline.profileDir), syncIntervalMs: 0, retryDelays: [5] },
     );
-    const error = await clientErrorOf(unreachable.signIn(account));
+    const error = await appErrorOf(unreachable.signIn(account));
     expect(error.code).toBe('OFFLINE');
     expect(error.message).toMatch(/cannot reach the store/);
     expect((await unreachable.getStatus()).online).toBe(false);

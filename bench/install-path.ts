@@ -1,5 +1,5 @@
 /**
- * `npm run bench:client`: the app's install path on a large package, each step against a
+ * `npm run bench:install`: the app's install path on a large package, each step against a
  * baseline measured in the same run on the same bytes:
  *
  * - download: the downloader (hashing, progress, resume bookkeeping) vs a plain
@@ -52,7 +52,7 @@ function peakGrowth(): { stop(): number } {
 }
 
 async function main(): Promise<void> {
-  const work = await mkdtemp(path.join(tmpdir(), 'keyport-bench-client-'));
+  const work = await mkdtemp(path.join(tmpdir(), 'keyport-bench-install-'));
   const provider = await startProvider({ settings: { rateLimits: { enabled: false } } });
   try {
     // Incompressible data, as real binaries mostly are.
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     });
 
     const rate = (ms: number) => `${(sizeMiB / (ms / 1000)).toFixed(0)} MiB/s`;
-    console.log(`\nKeyport client bench — a ${sizeMiB.toFixed(1)} MiB package, best of ${ROUNDS}\n`);
+    console.log(`\nKeyport install-path bench — a ${sizeMiB.toFixed(1)} MiB package, best of ${ROUNDS}\n`);
     console.log('step       baseline                          ours                               ratio');
     console.log(
       `download   ${rate(baselineDownload).padEnd(10)} (fetch → file)         ` +

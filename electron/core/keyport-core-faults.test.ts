@@ -8,15 +8,15 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { InstallProgress } from '../../shared/client-api.ts';
+import type { InstallProgress } from '../../shared/app-api/app-api.ts';
 import { startMockServer, type RunningMockServer } from '../../server-mock/server.ts';
-import { createKeyportClient, type KeyportClient } from './client.ts';
-import { clientErrorOf } from '../../test-support/client-error-of.ts';
+import { createKeyportCore, type KeyportCore } from './keyport-core.ts';
+import { appErrorOf } from '../../test-support/app-error-of.ts';
 import { testSecretStore } from '../../test-support/keychain.ts';
 import { packFiles } from '../../server/seed/package-builder.ts';
 
 let server: RunningMockServer;
-const opened: Array<{ client: KeyportClient; profileDir: string }> = [];
+const opened: Array<{ core: KeyportCore; profileDir: string }> = [];
 
 beforeAll(async () => {
   server = await startMockServer();
@@ -31,16 +31,16 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 afterEach(async () => {
   server.mock.faults.reset();
-  for (const { client, profileDir } of opened.splice(0)) {
-    await client.close();
+  for (const { core, profileDir } of opened.splice(0)) {
+    await core.close();
     await rm(profileDir, { recursive: true, force: true });
   }
 });
 
 /** A signed-in, enrolled device that owns big-program. */
-async function owner(): Promise<{ client: KeyportClient; profileDir: string }> {
+async function owner(): Promise<{ core: KeyportCore; profileDir: string }> {
   const profileDir = await mkdtemp(path.join(tmpdir(), 'keyport-faults-'));
-  const client = await createKeyportClient(
+  const core = await createKeyportCore(
     {
       providerUrl: server.url,
       profileDir,
@@ -50,79 +50,79 @@ async function owner(): Promise<{ client: KeyportClient; profileDir: string }> {
     },
     { secretStore: await testSecretStore(profileDir), syncIntervalMs: 0, retryDelays: [10, 10] },
   );
-  opened.push({ client, profileDir });
+  opened.push({ core, profileDir });
   const tag = randomBytes(4).toString('hex');
-  await client.createAccount({
+  await core.createAccount({
     email: `f-${tag}@example.test`,
     password: `pw-${tag}-long`,
     displayName: tag,
   });
-  await client.enrolDevice({});
-  await client.buy({ softwareId: 'big-program' });
-  return { client, profileDir };
+  await core.enrolDevice({});
+  await core.buy({ softwareId: 'big-program' });
+  return { core, profileDir };
 }
 
-describe('the client core when the provider misbehaves', () => {
+describe('the core when the provider misbehaves', () => {
   it('resumes a download whose connection dropped halfway, then installs and runs it', async () => {
-    const { client } = await owner();
+    const { core } = await owner();
     server.mock.faults.dropNextDownload(64 * 1024);
-    const item = await client.install({ softwareId: 'big-program' });
+    const item = await core.install({ softwareId: 'big-program' });
     expect(item.state).toBe('installed');
     expect(server.mock.faults.snapshot().dropDownload).toBeNull(); // the drop really happened
-    expect((await client.run({ softwareId: 'big-program' })).output).toContain('big program ran');
+    expect((await core.run({ softwareId: 'big-program' })).output).toContain('big program ran');
   });
 
   it('never installs a corrupted package, and leaves nothing behind', async () => {
-    const { client, profileDir } = await owner();
+    const { core, profileDir } = await owner();
     server.mock.faults.corruptDownloads();
-    const error = await clientErrorOf(client.install({ softwareId: 'big-program' }));
+    const error = await appErrorOf(core.install({ softwareId: 'big-program' }));
     expect(error.code).toBe('CHECKSUM_MISMATCH');
     expect(error.message).toMatch(/try again/i);
     expect(await readdir(path.join(profileDir, 'apps'))).toEqual([]);
     expect(await readdir(path.join(profileDir, 'downloads', 'big-program'))).toEqual([]);
-    expect((await client.getLibrary())[0]?.state).toBe('ready-to-install');
+    expect((await core.getLibrary())[0]?.state).toBe('ready-to-install');
 
     server.mock.faults.corruptDownloads(false);
-    expect((await client.install({ softwareId: 'big-program' })).state).toBe('installed');
+    expect((await core.install({ softwareId: 'big-program' })).state).toBe('installed');
   });
 
   it('an expired transaction leaves the program installed but unlicensed until the next online launch', async () => {
-    const { client } = await owner();
+    const { core } = await owner();
     server.mock.faults.expireTransactions();
     const progress: InstallProgress[] = [];
-    client.subscribe((event) => {
+    core.subscribe((event) => {
       if (event.name === 'install-progress') progress.push(event.payload);
     });
-    const error = await clientErrorOf(client.install({ softwareId: 'big-program' }));
+    const error = await appErrorOf(core.install({ softwareId: 'big-program' }));
     expect(error.code).toBe('TRANSACTION_EXPIRED');
     expect(error.message).toMatch(/Try installing again/);
     expect(progress.at(-1)).toMatchObject({ phase: 'failed', message: error.message });
-    expect((await client.getLibrary())[0]?.state).toBe('needs-license');
+    expect((await core.getLibrary())[0]?.state).toBe('needs-license');
 
     // Online, a launch heals it: the lease refresh issues the missing key.
     server.mock.faults.expireTransactions(false);
-    expect((await client.run({ softwareId: 'big-program' })).output).toContain('big program ran');
-    expect((await client.getLibrary())[0]?.state).toBe('installed');
+    expect((await core.run({ softwareId: 'big-program' })).output).toContain('big program ran');
+    expect((await core.getLibrary())[0]?.state).toBe('installed');
   });
 
   it('retries what is safe to repeat, and never a single-use redeem', async () => {
-    const { client } = await owner();
+    const { core } = await owner();
     server.mock.faults.failNext(1, '/v1/registrations');
-    expect(await client.getLibrary()).toHaveLength(1); // a read retried after a 500
+    expect(await core.getLibrary()).toHaveLength(1); // a read retried after a 500
 
     server.mock.faults.failNext(1, '/v1/licenses/redeem');
-    const error = await clientErrorOf(client.install({ softwareId: 'big-program' }));
+    const error = await appErrorOf(core.install({ softwareId: 'big-program' }));
     expect(error.code).toBe('INTERNAL');
     expect(error.message).toMatch(/store had a problem/);
     expect(server.mock.faults.snapshot().failures).toEqual([]);
   });
 
   it('cancels an install that is waiting on a slow provider, leaving nothing installed', async () => {
-    const { client, profileDir } = await owner();
+    const { core, profileDir } = await owner();
     server.mock.faults.setLatency(2_000);
-    const installing = clientErrorOf(client.install({ softwareId: 'big-program' }));
+    const installing = appErrorOf(core.install({ softwareId: 'big-program' }));
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await client.cancelInstall({ softwareId: 'big-program' });
+    await core.cancelInstall({ softwareId: 'big-program' });
     server.mock.faults.setLatency(0);
     const error = await installing;
     // Cancelled while the registrations check or the download was in flight.

@@ -3,8 +3,8 @@
  * detail?, errors?}`. Shared by the provider (server/lib/problem.ts) and the mock's fault
  * layer (server-mock/), whose forced 500s look like the provider's own.
  */
-import type { Problem } from './api.ts';
-import { ERROR_CODES, problemType, type ErrorCode } from './errors.ts';
+import type { Problem } from './schemas.ts';
+import { ERROR_CODES, problemType, type ErrorCode } from './error-codes.ts';
 
 export class ProblemError extends Error {
   constructor(

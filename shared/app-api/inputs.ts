@@ -1,16 +1,16 @@
 /**
- * What each `ClientApi` method accepts, as zod schemas. Both shells validate every call
+ * What each `AppApi` method accepts, as zod schemas. Both shells validate every call
  * with these before it reaches the core: the renderer is a web page, and a web page's
  * input is checked at the boundary like any other client's.
  */
 import { z } from 'zod';
-import { DeviceId, DeviceName, DisplayName, Email, Password, SoftwareId } from './api.ts';
-import type { ClientMethod } from './client-api.ts';
+import { DeviceId, DeviceName, DisplayName, Email, Password, SoftwareId } from '../provider-api/schemas.ts';
+import type { AppMethod } from './app-api.ts';
 
 const None = z.undefined().or(z.strictObject({}));
 const Software = z.strictObject({ softwareId: SoftwareId });
 
-export const CLIENT_INPUTS = {
+export const APP_INPUTS = {
   getStatus: None,
   createAccount: z.strictObject({ email: Email, password: Password, displayName: DisplayName }),
   signIn: z.strictObject({ email: Email, password: z.string().min(1).max(200) }),
@@ -39,4 +39,4 @@ export const CLIENT_INPUTS = {
   }),
   listTransfers: None,
   sync: None,
-} satisfies Record<ClientMethod, z.ZodType>;
+} satisfies Record<AppMethod, z.ZodType>;

@@ -2,7 +2,7 @@
  * Device IDs (DESIGN §2): HMAC-SHA256 under the app's salt, so the hardware serials
  * that go in never leave the machine and cannot be recovered from the ID.
  *
- * The client core computes real IDs from hardware; `simulatedDeviceId` derives a
+ * The core computes real IDs from hardware; `simulatedDeviceId` derives a
  * distinct, stable ID from a name for demos and tests (`--simulate-device NAME`), and
  * the provider's demo seed uses it to pre-register the demo account's second device.
  */
