@@ -7,12 +7,12 @@
  *   keyport buy ascii-mandelbrot && keyport install ascii-mandelbrot && keyport run ascii-mandelbrot
  *   keyport transfer ascii-mandelbrot --to "New laptop"
  */
-import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import type { DeviceSummary, LibraryItem } from '../../shared/app-api/app-api.ts';
 import { AppError, toAppError } from '../../shared/app-api/app-errors.ts';
 import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom } from '../core/app-options.ts';
 import { createKeyportCore, type KeyportCore } from '../core/keyport-core.ts';
+import { readCommandLine, reportUsageError, UsageError } from '../../shared/command-line.ts';
 import { formatBytes, formatPrice, TERMINAL_BYTES } from '../../shared/format.ts';
 import { createProgressReporter } from './progress-bar.ts';
 
@@ -58,20 +58,14 @@ const OPTIONS = {
   'no-open': { type: 'boolean', default: false },
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
-
-class UsageError extends Error {}
+type Values = NonNullable<ReturnType<typeof readCommandLine<typeof OPTIONS>>>['values'];
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const cli = readCommandLine('keyport', USAGE, OPTIONS, { args: argv, positionals: true });
+  if (!cli) return 0; // --help
+  const { values, positionals } = cli;
   const [command, ...rest] = positionals;
-  if (values.help || command === undefined || command === 'help') {
+  if (command === undefined || command === 'help') {
     console.log(USAGE);
     return 0;
   }
@@ -341,14 +335,12 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof UsageError) {
-      console.error(`keyport: ${error.message}\n\n${USAGE}`);
-      process.exitCode = 2;
+      reportUsageError('keyport', USAGE, error);
       return;
     }
-    const clientError = toAppError(error);
-    if (process.argv.includes('--json'))
-      console.log(JSON.stringify({ error: clientError.toJSON() }, null, 2));
-    console.error(`keyport: ${clientError.message}`);
+    const appError = toAppError(error);
+    if (process.argv.includes('--json')) console.log(JSON.stringify({ error: appError.toJSON() }, null, 2));
+    console.error(`keyport: ${appError.message}`);
     process.exitCode = 1;
   },
 );
