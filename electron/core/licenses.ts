@@ -7,18 +7,23 @@
 import type { JSONWebKeySet } from 'jose';
 import { AppError, copyGoneFromDevice } from '../../shared/app-api/app-errors.ts';
 import { verifyLicense, type LicenseClaims } from '../../shared/license/license.ts';
-import type { LocalStateStore } from './local-state.ts';
+import type { LocalCopy, LocalStateStore } from './local-state.ts';
 import type { ProviderClient } from './provider-client.ts';
 import type { SecretStore } from './secret-store.ts';
+import type { ThisDevice } from './this-device.ts';
 
 const keyName = (softwareId: string) => `license:${softwareId}`;
+const DAY = 24 * 60 * 60 * 1000;
 
 export class LicenseKeeper {
   constructor(
     private readonly provider: ProviderClient,
     private readonly secrets: SecretStore,
     private readonly state: LocalStateStore,
+    private readonly device: Pick<ThisDevice, 'id'>,
     private readonly now: () => Date,
+    /** Renew a lease once less than this much of it is left. */
+    private readonly leaseRefreshMarginMs = 20 * DAY,
   ) {}
 
   readKey(softwareId: string): Promise<string | null> {
@@ -38,7 +43,8 @@ export class LicenseKeeper {
   }
 
   /** S33–S37: request a transaction ID, redeem it, check the key, keep it. */
-  async acquire(softwareId: string, deviceId: string): Promise<LicenseClaims> {
+  async acquire(softwareId: string): Promise<LicenseClaims> {
+    const deviceId = this.device.id;
     const { transactionId } = await this.provider.requestLicense({ softwareId, deviceId });
     const { licenseKey } = await this.provider.redeem({ transactionId, deviceId });
     return this.keep(softwareId, deviceId, licenseKey);
@@ -48,7 +54,8 @@ export class LicenseKeeper {
    * Renew the lease. If the provider says the copy left this device, forget the key and
    * mark the copy moved; the error still reaches the caller so it can say so.
    */
-  async refresh(softwareId: string, deviceId: string): Promise<LicenseClaims> {
+  async refresh(softwareId: string): Promise<LicenseClaims> {
+    const deviceId = this.device.id;
     try {
       const { licenseKey } = await this.provider.refresh({ softwareId, deviceId });
       return await this.keep(softwareId, deviceId, licenseKey);
@@ -56,6 +63,13 @@ export class LicenseKeeper {
       if (copyGoneFromDevice(error)) await this.markMoved(softwareId);
       throw error;
     }
+  }
+
+  leaseRunningLow(copy: LocalCopy): boolean {
+    return (
+      copy.licenseExpiresAt === null ||
+      Date.parse(copy.licenseExpiresAt) - this.now().getTime() < this.leaseRefreshMarginMs
+    );
   }
 
   /** Remove the key and the authentication information; the copy no longer runs here. */

@@ -1,0 +1,71 @@
+/**
+ * The run flow (S51–S54): before every launch, the device ID read from the machine must
+ * match the one the license was issued to, the key must verify, and — while online — the
+ * provider must still have the copy registered here, so a copy moved away stops at once
+ * rather than when its lease ends.
+ */
+import type { AppApi } from '../../../shared/app-api/app-api.ts';
+import { AppError, storeUnreachable } from '../../../shared/app-api/app-errors.ts';
+import type { CoreParts } from '../core-parts.ts';
+import { resolveEntryPoint } from '../installer.ts';
+import { checkLaunch, readLatestRunLog, runProgram } from '../launcher.ts';
+
+type RunFlow = Pick<AppApi, 'run' | 'readRunLog'>;
+
+export function runFlow(parts: CoreParts): RunFlow {
+  const { session, device, copies, licenses, state, events, folders } = parts;
+
+  /**
+   * While online, a launch first asks whether the copy is still registered here and renews
+   * a lease that is running low. Offline, the lease alone decides.
+   */
+  async function checkWithProvider(softwareId: string): Promise<void> {
+    const copy = state.copy(softwareId);
+    if (!session.token || !copy || copy.status !== 'active') return;
+    // A profile carried to another machine: say so (DEVICE_MISMATCH), do not rewrite its state.
+    if (copy.authDeviceId !== null && copy.authDeviceId !== device.id) return;
+    try {
+      if (!(await copies.registeredHere(softwareId))) {
+        await licenses.markMoved(softwareId);
+        events.emit('library-changed', { reason: `${softwareId} moved away` });
+        return;
+      }
+      if (licenses.leaseRunningLow(copy)) await licenses.refresh(softwareId);
+    } catch (error) {
+      if (storeUnreachable(error)) return;
+      if (error instanceof AppError && error.code === 'LICENSE_REVOKED') return; // marked moved already
+      throw error;
+    }
+  }
+
+  return {
+    async run({ softwareId }) {
+      await checkWithProvider(softwareId);
+      const deviceId = await device.readIdAtLaunch();
+      const approved = await checkLaunch({
+        softwareId,
+        copy: state.copy(softwareId),
+        licenseKey: await licenses.readKey(softwareId),
+        currentDeviceId: deviceId,
+        jwks: state.current.jwks,
+        now: parts.now(),
+      });
+      const { installed } = approved;
+      const entryPath = await resolveEntryPoint({
+        installDir: installed.installDir,
+        manifest: { version: installed.version, entry: installed.entry },
+      });
+      return runProgram({
+        softwareId,
+        name: approved.name,
+        installDir: installed.installDir,
+        entryPath,
+        licenseKey: approved.licenseKey,
+        deviceId,
+        logDir: folders.logs,
+      });
+    },
+
+    readRunLog: ({ softwareId }) => readLatestRunLog(folders.logs, softwareId),
+  };
+}
