@@ -13,6 +13,7 @@ import { currentUser, requireUser } from '../lib/auth.ts';
 import { toRegistration } from '../lib/mappers.ts';
 import { listRegistrations, purchase } from '../services/purchases.ts';
 import { bearerAuth, problems } from './schema-helpers.ts';
+import { sendIdempotent } from './idempotent-reply.ts';
 
 export const purchaseRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = async (app, { ctx }) => {
   app.addHook('onRequest', requireUser(ctx));
@@ -41,9 +42,10 @@ export const purchaseRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = a
     },
     async (request, reply) => {
       const userId = currentUser(request).user_id;
-      const result = await purchase(ctx, userId, request.body, request.headers['idempotency-key']);
-      if (result.replayed) reply.header('idempotent-replayed', 'true');
-      return reply.code(result.status as 201).send(result.body);
+      return sendIdempotent(
+        reply,
+        await purchase(ctx, userId, request.body, request.headers['idempotency-key']),
+      );
     },
   );
 

@@ -11,6 +11,7 @@ import { currentUser, requireUser } from '../lib/auth.ts';
 import { toTransfer } from '../lib/mappers.ts';
 import { listTransfers, transfer } from '../services/transfers.ts';
 import { bearerAuth, problems } from './schema-helpers.ts';
+import { sendIdempotent } from './idempotent-reply.ts';
 
 export const transferRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = async (app, { ctx }) => {
   app.addHook('onRequest', requireUser(ctx));
@@ -41,9 +42,10 @@ export const transferRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = a
     },
     async (request, reply) => {
       const userId = currentUser(request).user_id;
-      const result = await transfer(ctx, userId, request.body, request.headers['idempotency-key']);
-      if (result.replayed) reply.header('idempotent-replayed', 'true');
-      return reply.code(result.status as 201).send(result.body);
+      return sendIdempotent(
+        reply,
+        await transfer(ctx, userId, request.body, request.headers['idempotency-key']),
+      );
     },
   );
 
