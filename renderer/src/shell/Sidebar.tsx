@@ -14,7 +14,9 @@ const VIEWS: Array<{ view: View; label: string; icon: string }> = [
 export function Sidebar({ status }: { status: AppStatus }) {
   const view = useNavigationStore((s) => s.view);
   const go = useNavigationStore((s) => s.go);
-  const installing = useLibraryStore((s) => Object.values(s.busy).filter((a) => a === 'install').length);
+  const installing = useLibraryStore(
+    (s) => Object.values(s.copies).filter((copy) => copy.busy === 'install').length,
+  );
   const signOut = useSessionStore((s) => s.signOut);
   const pending = useSessionStore((s) => s.pending);
   const { device, user } = status;

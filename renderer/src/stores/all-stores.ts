@@ -4,6 +4,7 @@ import { useCatalogStore } from './catalog.ts';
 import { useDevicesStore } from './devices.ts';
 import { useLibraryStore } from './library.ts';
 import { useNavigationStore } from './navigation.ts';
+import { usePurchaseStore } from './purchase.ts';
 import { useSessionStore } from './session.ts';
 import { useTransferStore } from './transfer.ts';
 
@@ -11,6 +12,7 @@ export const ALL_STORES = [
   useSessionStore,
   useNavigationStore,
   useCatalogStore,
+  usePurchaseStore,
   useLibraryStore,
   useDevicesStore,
   useTransferStore,

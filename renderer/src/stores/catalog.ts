@@ -1,19 +1,25 @@
 /**
- * The store: what can be bought (searched and paged), each program's detail with its
- * releases, and buying for this device. Buying state, errors and results stay with the
- * program they belong to, so the detail page and its dialog can show them.
+ * The store: what can be bought (searched and paged), and each program's detail with its
+ * releases. A program's detail, its loading and its error are one record per program, so
+ * they change together. Buying is stores/purchase.ts.
  */
 import { create } from 'zustand';
 import type { AppOutput } from '@shared/app-api/app-api.ts';
 import { core } from '../core.ts';
 import { describeError, type ShownError } from '../errors.ts';
-import { without } from './records.ts';
-import { useLibraryStore } from './library.ts';
+import { patched } from './records.ts';
 
 export type CatalogItem = AppOutput<'browseCatalog'>['items'][number];
 export type SoftwareDetail = AppOutput<'getSoftware'>;
 export type Release = SoftwareDetail['releases'][number];
-export type Purchase = AppOutput<'buy'>;
+
+/** One program's detail page as loaded so far; a missing field (or record) means not asked yet. */
+export interface ProgramEntry {
+  detail?: SoftwareDetail;
+  loading?: true;
+  /** Why the last load failed; the detail from an earlier load, if any, stays shown. */
+  error?: ShownError;
+}
 
 /** One page of the grid: divisible by 2, 3 and 4, so full rows at every window width. */
 export const PAGE_SIZE = 24;
@@ -37,19 +43,11 @@ interface CatalogState {
    * to an old query must not replace the results of the one typed after it.
    */
   requestId: number;
-  details: Record<string, SoftwareDetail>;
-  detailLoading: Record<string, boolean>;
-  detailErrors: Record<string, ShownError>;
-  buying: Record<string, boolean>;
-  buyErrors: Record<string, ShownError>;
-  /** Purchases made in this window, by software ID, until the dialog that made them starts over. */
-  purchases: Record<string, Purchase>;
+  /** By software ID. */
+  programs: Record<string, ProgramEntry>;
   search(query?: string): Promise<void>;
   loadMore(): Promise<void>;
   loadDetail(softwareId: string): Promise<void>;
-  buy(softwareId: string): Promise<boolean>;
-  /** Forget the last attempt's error and result, for a fresh confirmation. */
-  clearBuy(softwareId: string): void;
 }
 
 // Outside the state on purpose: a reset puts `requestId` back to 0, and an answer still on
@@ -67,12 +65,7 @@ export const useCatalogStore = create<CatalogState>()((set, get) => ({
   loadingMore: false,
   moreError: null,
   requestId: 0,
-  details: {},
-  detailLoading: {},
-  detailErrors: {},
-  buying: {},
-  buyErrors: {},
-  purchases: {},
+  programs: {},
 
   async search(query = get().query) {
     const q = query.trim();
@@ -129,52 +122,14 @@ export const useCatalogStore = create<CatalogState>()((set, get) => ({
   },
 
   async loadDetail(softwareId) {
-    if (get().detailLoading[softwareId]) return;
-    set((state) => ({
-      detailLoading: { ...state.detailLoading, [softwareId]: true },
-      detailErrors: without(state.detailErrors, softwareId),
-    }));
+    if (get().programs[softwareId]?.loading) return;
+    const patchProgram = (patch: ProgramEntry) =>
+      set((state) => ({ programs: patched(state.programs, softwareId, patch) }));
+    patchProgram({ loading: true, error: undefined });
     try {
-      const detail = await core.getSoftware({ softwareId });
-      set((state) => ({
-        details: { ...state.details, [softwareId]: detail },
-        detailLoading: without(state.detailLoading, softwareId),
-      }));
+      patchProgram({ detail: await core.getSoftware({ softwareId }), loading: undefined });
     } catch (error) {
-      set((state) => ({
-        detailErrors: { ...state.detailErrors, [softwareId]: describeError(error) },
-        detailLoading: without(state.detailLoading, softwareId),
-      }));
+      patchProgram({ error: describeError(error), loading: undefined });
     }
   },
-
-  async buy(softwareId) {
-    if (get().buying[softwareId]) return false;
-    set((state) => ({
-      buying: { ...state.buying, [softwareId]: true },
-      buyErrors: without(state.buyErrors, softwareId),
-    }));
-    try {
-      // The app announces the purchase with `library-changed`, which refreshes the
-      // library (stores/events.ts); refreshing here too would fetch it twice.
-      const purchase = await core.buy({ softwareId });
-      set((state) => ({ purchases: { ...state.purchases, [softwareId]: purchase } }));
-      return true;
-    } catch (error) {
-      const shown = describeError(error);
-      set((state) => ({ buyErrors: { ...state.buyErrors, [softwareId]: shown } }));
-      // Owned already (bought on another device, say) but the library here has not heard:
-      // catch up, so the store marks it owned and says where it is.
-      if (shown.code === 'ALREADY_REGISTERED') void useLibraryStore.getState().refresh();
-      return false;
-    } finally {
-      set((state) => ({ buying: without(state.buying, softwareId) }));
-    }
-  },
-
-  clearBuy: (softwareId) =>
-    set((state) => ({
-      buyErrors: without(state.buyErrors, softwareId),
-      purchases: without(state.purchases, softwareId),
-    })),
 }));

@@ -2,15 +2,35 @@
  * The library: copies the user owns, where each one is, and what is happening to it here
  * (install progress pushed by the app, runs and their output, per-copy errors), plus
  * checking with the provider for copies that moved while the window was not looking.
+ * What happens to a copy is kept in one record per copy, so its parts change together.
  */
 import { create } from 'zustand';
 import type { InstallProgress, LibraryItem, RunLog, RunResult, SyncReport } from '@shared/app-api/app-api.ts';
 import { core } from '../core.ts';
 import { describeError, type ShownError } from '../errors.ts';
-import { without } from './records.ts';
+import { patched } from './records.ts';
 
 /** What is being done to a copy right now. The sidebar counts the `install`s. */
 export type CopyAction = 'install' | 'run' | 'uninstall' | 'cancel';
+
+/** What is happening to one copy on this device; a missing field (or record) means nothing is. */
+export interface CopyActivity {
+  /** The install's newest progress, while it downloads and unpacks. */
+  progress?: InstallProgress;
+  busy?: CopyAction;
+  /** How the last run went, until it is dismissed or the copy uninstalled. */
+  run?: RunResult;
+  error?: ShownError;
+  /** Which action `error` came from, so "Try again" repeats that one. */
+  failedAction?: CopyAction;
+  /** The user cancelled the last install: said calmly, not as an error. */
+  cancelled?: true;
+  /** Whether the program has a run log here (so "Open log" has something to open); unset until asked. */
+  hasLog?: boolean;
+}
+
+/** The activity of a copy nothing is happening to; one object, so selectors keep returning the same one. */
+const IDLE: CopyActivity = Object.freeze({});
 
 /** The "Open log" dialog: which program, and its newest log once read. */
 export interface LogView {
@@ -41,16 +61,8 @@ interface LibraryState {
   /** A refresh is on its way (the first load, or "Try again"). */
   refreshing: boolean;
   error: ShownError | null;
-  progress: Record<string, InstallProgress>;
-  busy: Record<string, CopyAction>;
-  runs: Record<string, RunResult>;
-  itemErrors: Record<string, ShownError>;
-  /** Which action each of `itemErrors` came from, so "Try again" repeats that one. */
-  failedActions: Record<string, CopyAction>;
-  /** Installs the user cancelled: said calmly, not as an error. */
-  cancelled: Record<string, true>;
-  /** Whether a program has a run log on this device (so "Open log" has something to open). */
-  hasLog: Record<string, boolean>;
+  /** By software ID; only copies something is happening to (or is known about) have one. */
+  copies: Record<string, CopyActivity>;
   logView: LogView | null;
   syncing: boolean;
   syncReport: SyncReport | null;
@@ -77,6 +89,12 @@ interface LibraryState {
 
 const isCode = (error: unknown, code: string): boolean => describeError(error).code === code;
 
+/** Selects one copy's activity, the same empty one for a copy nothing is happening to. */
+export const copyActivity =
+  (softwareId: string) =>
+  (state: LibraryState): CopyActivity =>
+    state.copies[softwareId] ?? IDLE;
+
 export const useLibraryStore = create<LibraryState>()((set, get) => {
   // Events, the wizard and this screen all reload the library; only the newest answer counts.
   let refreshSeq = 0;
@@ -88,41 +106,39 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
         : [...state.items, item],
     }));
 
+  const copy = (softwareId: string): CopyActivity => copyActivity(softwareId)(get());
+
+  /** Changes one copy's record; a field given as `undefined` is cleared. */
+  const patchCopy = (softwareId: string, patch: CopyActivity) =>
+    set((state) => ({ copies: patched(state.copies, softwareId, patch) }));
+
   const setItemError = (softwareId: string, action: CopyAction, error: unknown) =>
-    set((state) => ({
-      itemErrors: { ...state.itemErrors, [softwareId]: describeError(error) },
-      failedActions: { ...state.failedActions, [softwareId]: action },
-    }));
+    patchCopy(softwareId, { error: describeError(error), failedAction: action });
 
   /** Starts one action on a copy, unless another is under way; false when it did not start. */
   const begin = (softwareId: string, action: CopyAction): boolean => {
-    if (get().busy[softwareId]) return false;
-    set((state) => ({
-      busy: { ...state.busy, [softwareId]: action },
-      itemErrors: without(state.itemErrors, softwareId),
-      failedActions: without(state.failedActions, softwareId),
-      cancelled: without(state.cancelled, softwareId),
-    }));
+    if (copy(softwareId).busy) return false;
+    patchCopy(softwareId, { busy: action, error: undefined, failedAction: undefined, cancelled: undefined });
     return true;
   };
 
-  const finish = (softwareId: string, ...actions: CopyAction[]) =>
-    set((state) => ({
-      busy: actions.includes(state.busy[softwareId]!) ? without(state.busy, softwareId) : state.busy,
-    }));
+  /** Ends the action, if it is still one of these (a cancel takes over from its install). */
+  const finish = (softwareId: string, ...actions: CopyAction[]) => {
+    const { busy } = copy(softwareId);
+    if (busy && actions.includes(busy)) patchCopy(softwareId, { busy: undefined });
+  };
 
   /** Which programs have a log here: asked once per program, since the answer only grows. */
   const probeLogs = async (items: LibraryItem[]) => {
     const unknown = items.filter(
       // Only installed copies on this device offer "Open log" from their row.
-      (item) => get().hasLog[item.softwareId] === undefined && item.installed && isOnThisDevice(item),
+      (item) => copy(item.softwareId).hasLog === undefined && item.installed && isOnThisDevice(item),
     );
     await Promise.all(
       unknown.map(async ({ softwareId }) => {
         const log = await core.readRunLog({ softwareId }).catch(() => null);
-        set((state) => ({
-          hasLog: { ...state.hasLog, [softwareId]: state.hasLog[softwareId] || log !== null },
-        }));
+        // A run meanwhile may have made a log already; the answer only grows.
+        patchCopy(softwareId, { hasLog: copy(softwareId).hasLog === true || log !== null });
       }),
     );
   };
@@ -132,13 +148,7 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
     loaded: false,
     refreshing: false,
     error: null,
-    progress: {},
-    busy: {},
-    runs: {},
-    itemErrors: {},
-    failedActions: {},
-    cancelled: {},
-    hasLog: {},
+    copies: {},
     logView: null,
     syncing: false,
     syncReport: null,
@@ -163,34 +173,33 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
       // The end of an install is told by its result; a late terminal event must not
       // leave a bar behind.
       if (TERMINAL_PHASES.has(progress.phase)) {
-        set((state) => ({ progress: without(state.progress, softwareId) }));
+        patchCopy(softwareId, { progress: undefined });
         return;
       }
-      set((state) => ({ progress: { ...state.progress, [softwareId]: progress } }));
+      patchCopy(softwareId, { progress });
       // Cancel pressed before the app had started the download: ask again now it has.
-      if (get().busy[softwareId] === 'cancel') void core.cancelInstall({ softwareId }).catch(() => undefined);
+      if (copy(softwareId).busy === 'cancel') void core.cancelInstall({ softwareId }).catch(() => undefined);
     },
 
     async install(softwareId) {
       if (!begin(softwareId, 'install')) return;
-      set((state) => ({ progress: without(state.progress, softwareId) }));
+      patchCopy(softwareId, { progress: undefined });
       try {
         replaceItem(await core.install({ softwareId }));
       } catch (error) {
         // Cancelling is something the user did, not something that went wrong.
-        if (isCode(error, 'CANCELLED'))
-          set((state) => ({ cancelled: { ...state.cancelled, [softwareId]: true } }));
+        if (isCode(error, 'CANCELLED')) patchCopy(softwareId, { cancelled: true });
         else setItemError(softwareId, 'install', error);
       } finally {
-        set((state) => ({ progress: without(state.progress, softwareId) }));
+        patchCopy(softwareId, { progress: undefined });
         finish(softwareId, 'install', 'cancel');
       }
     },
 
     async cancelInstall(softwareId) {
-      if (get().busy[softwareId] !== 'install') return;
+      if (copy(softwareId).busy !== 'install') return;
       // The install call still owns the copy until it returns; it clears `busy` then.
-      set((state) => ({ busy: { ...state.busy, [softwareId]: 'cancel' } }));
+      patchCopy(softwareId, { busy: 'cancel' });
       try {
         await core.cancelInstall({ softwareId });
       } catch (error) {
@@ -202,7 +211,7 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
       if (!begin(softwareId, 'uninstall')) return;
       try {
         replaceItem(await core.uninstall({ softwareId }));
-        set((state) => ({ runs: without(state.runs, softwareId) }));
+        patchCopy(softwareId, { run: undefined });
       } catch (error) {
         setItemError(softwareId, 'uninstall', error);
       } finally {
@@ -212,13 +221,10 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
 
     async run(softwareId) {
       if (!begin(softwareId, 'run')) return;
-      set((state) => ({ runs: without(state.runs, softwareId) }));
+      patchCopy(softwareId, { run: undefined });
       try {
-        const result = await core.run({ softwareId });
-        set((state) => ({
-          runs: { ...state.runs, [softwareId]: result },
-          hasLog: { ...state.hasLog, [softwareId]: true },
-        }));
+        const run = await core.run({ softwareId });
+        patchCopy(softwareId, { run, hasLog: true });
       } catch (error) {
         setItemError(softwareId, 'run', error);
       } finally {
@@ -226,10 +232,10 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
       }
     },
 
-    clearRun: (softwareId) => set((state) => ({ runs: without(state.runs, softwareId) })),
+    clearRun: (softwareId) => patchCopy(softwareId, { run: undefined }),
 
     async retry(softwareId) {
-      const action = get().failedActions[softwareId];
+      const action = copy(softwareId).failedAction;
       if (action === 'install') await get().install(softwareId);
       else if (action === 'cancel') await get().cancelInstall(softwareId);
       else if (action === 'run') await get().run(softwareId);

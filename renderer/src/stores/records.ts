@@ -4,3 +4,21 @@ export function without<T>(record: Record<string, T>, key: string): Record<strin
   delete next[key];
   return next;
 }
+
+/**
+ * `record` with the entry under `key` changed by `patch`, where a field given as `undefined`
+ * is cleared. An entry left with no fields is dropped, so "nothing going on" has one shape
+ * and the record only holds the items something is happening to.
+ */
+export function patched<T extends object>(
+  record: Record<string, T>,
+  key: string,
+  patch: Partial<T>,
+): Record<string, T> {
+  const current: Record<string, unknown> = { ...record[key] };
+  // Nothing changes: the same record back, so components reading this entry do not render again.
+  if (Object.entries(patch).every(([field, value]) => current[field] === value)) return record;
+  const entry: Record<string, unknown> = { ...current, ...patch };
+  for (const [field, value] of Object.entries(entry)) if (value === undefined) delete entry[field];
+  return Object.keys(entry).length === 0 ? without(record, key) : { ...record, [key]: entry as T };
+}

@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import type { LibraryItem } from '@shared/app-api/app-api.ts';
-import { useLibraryStore } from '../../stores/library.ts';
+import { copyActivity, useLibraryStore } from '../../stores/library.ts';
 import { CoverArt } from '../../ui/CoverArt.tsx';
 import { Badge, ErrorNotice } from '../../ui/Notices.tsx';
 import { UninstallButton } from './UninstallDialog.tsx';
@@ -11,7 +11,7 @@ import { UninstallButton } from './UninstallDialog.tsx';
  */
 export function CopyMovedAway({ item }: { item: LibraryItem }) {
   const nameId = useId();
-  const error = useLibraryStore((s) => s.itemErrors[item.softwareId]);
+  const { error } = useLibraryStore(copyActivity(item.softwareId));
   const explanation =
     item.problem ?? `${item.name} was moved to another of your devices, so it no longer runs here.`;
 

@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import type { CopyState, LibraryItem } from '@shared/app-api/app-api.ts';
 import { formatDate } from '../../format.ts';
-import { useLibraryStore } from '../../stores/library.ts';
+import { copyActivity, useLibraryStore } from '../../stores/library.ts';
 import { CoverArt } from '../../ui/CoverArt.tsx';
 import { Badge, ErrorNotice } from '../../ui/Notices.tsx';
 import { InstallProgressBar } from './InstallProgressBar.tsx';
@@ -23,12 +23,7 @@ const STATUS: Partial<Record<CopyState, { label: string; tone: 'ok' | 'info' | '
 export function CopyOnThisDevice({ item }: { item: LibraryItem }) {
   const { softwareId, name } = item;
   const nameId = useId();
-  const busy = useLibraryStore((s) => s.busy[softwareId]);
-  const progress = useLibraryStore((s) => s.progress[softwareId]);
-  const run = useLibraryStore((s) => s.runs[softwareId]);
-  const error = useLibraryStore((s) => s.itemErrors[softwareId]);
-  const cancelled = useLibraryStore((s) => s.cancelled[softwareId]);
-  const hasLog = useLibraryStore((s) => s.hasLog[softwareId] === true);
+  const { busy, progress, run, error, cancelled, hasLog } = useLibraryStore(copyActivity(softwareId));
   const store = useLibraryStore.getState();
 
   const installing = busy === 'install' || busy === 'cancel';

@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import type { LibraryItem } from '@shared/app-api/app-api.ts';
-import { useLibraryStore } from '../../stores/library.ts';
+import { copyActivity, useLibraryStore } from '../../stores/library.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
 
 /** "Uninstall" on a copy's row: asks first, then uninstalls; the same on every row that has it. */
 export function UninstallButton({ item, nameId }: { item: LibraryItem; nameId: string }) {
   const [confirming, setConfirming] = useState(false);
-  const busy = useLibraryStore((s) => s.busy[item.softwareId]);
+  const { busy } = useLibraryStore(copyActivity(item.softwareId));
   const confirm = () => {
     setConfirming(false);
     void useLibraryStore.getState().uninstall(item.softwareId);

@@ -1,7 +1,8 @@
 import type { ThisDevice } from '@shared/app-api/app-api.ts';
 import { formatPrice } from '@shared/format.ts';
-import { useCatalogStore, type CatalogItem, type Purchase } from '../../stores/catalog.ts';
+import type { CatalogItem } from '../../stores/catalog.ts';
 import { useNavigationStore } from '../../stores/navigation.ts';
+import { usePurchaseStore, type Purchase } from '../../stores/purchase.ts';
 import { useSessionStore } from '../../stores/session.ts';
 import { CoverArt } from '../../ui/CoverArt.tsx';
 import { Dialog } from '../../ui/Dialog.tsx';
@@ -9,11 +10,11 @@ import { ErrorNotice } from '../../ui/Notices.tsx';
 
 /**
  * Buying one program for this device: confirm, then what was bought and where it went.
- * The purchase lives in the catalog store, so the dialog turns into the success view as soon
+ * The purchase lives in the purchase store, so the dialog turns into the success view as soon
  * as the store has it.
  */
 export function BuyDialog({ item, onClose }: { item: CatalogItem; onClose(): void }) {
-  const purchase = useCatalogStore((s) => s.purchases[item.softwareId]);
+  const purchase = usePurchaseStore((s) => s.attempts[item.softwareId]?.purchase);
   const device = useSessionStore((s) => s.status?.device);
   return purchase ? (
     <PurchaseDone item={item} purchase={purchase} device={device} onClose={onClose} />
@@ -31,8 +32,8 @@ function ConfirmPurchase({
   device: ThisDevice | undefined;
   onClose(): void;
 }) {
-  const buying = useCatalogStore((s) => s.buying[item.softwareId] === true);
-  const error = useCatalogStore((s) => s.buyErrors[item.softwareId]);
+  const buying = usePurchaseStore((s) => s.attempts[item.softwareId]?.buying === true);
+  const error = usePurchaseStore((s) => s.attempts[item.softwareId]?.error);
   const online = useSessionStore((s) => s.status?.online ?? true);
   const free = item.priceCents === 0;
   const price = formatPrice(item.priceCents, item.currency);
@@ -55,7 +56,7 @@ function ConfirmPurchase({
           <button
             type="button"
             className="primary"
-            onClick={() => void useCatalogStore.getState().buy(item.softwareId)}
+            onClick={() => void usePurchaseStore.getState().buy(item.softwareId)}
             disabled={buying}
             data-autofocus
           >

@@ -3,6 +3,7 @@ import { formatBytes, formatPrice } from '@shared/format.ts';
 import { formatDate } from '../../format.ts';
 import { useCatalogStore, type CatalogItem, type Release } from '../../stores/catalog.ts';
 import { useNavigationStore } from '../../stores/navigation.ts';
+import { usePurchaseStore } from '../../stores/purchase.ts';
 import { useSessionStore } from '../../stores/session.ts';
 import { CoverArt } from '../../ui/CoverArt.tsx';
 import { Badge, ErrorNotice, Loading, Skeleton } from '../../ui/Notices.tsx';
@@ -25,9 +26,9 @@ function buyLabel(item: CatalogItem): string {
 /** One program: what it is, its releases, and buying it for this device. */
 export function SoftwareDetailPage({ softwareId }: { softwareId: string }) {
   const listed = useCatalogStore((s) => s.items.find((item) => item.softwareId === softwareId));
-  const detail = useCatalogStore((s) => s.details[softwareId]);
-  const error = useCatalogStore((s) => s.detailErrors[softwareId]);
-  const loading = useCatalogStore((s) => s.detailLoading[softwareId] === true);
+  const detail = useCatalogStore((s) => s.programs[softwareId]?.detail);
+  const error = useCatalogStore((s) => s.programs[softwareId]?.error);
+  const loading = useCatalogStore((s) => s.programs[softwareId]?.loading === true);
   // The shelf's listing shows the page at once; the detail, with its releases, takes over
   // when it arrives. Opened from elsewhere (not on the shelf), the page waits for the detail.
   const item = detail ?? listed;
@@ -149,7 +150,7 @@ function PurchaseBox({ item, onBuy }: { item: CatalogItem; onBuy(): void }) {
   const free = item.priceCents === 0;
   const startBuying = () => {
     // A fresh confirmation, not the last attempt's error or "is yours".
-    useCatalogStore.getState().clearBuy(item.softwareId);
+    usePurchaseStore.getState().startOver(item.softwareId);
     onBuy();
   };
 

@@ -11,7 +11,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describePostgresUrl, isUniqueViolation, openPostgres } from '../db/database.ts';
+import { describePostgresUrl, isUniqueViolation, openPostgres } from './database.ts';
 import { sharedAdminToken } from '../lib/admin-token.ts';
 import { LicenseSigner } from '../lib/license-signer.ts';
 import { RateLimiter } from '../lib/rate-limit.ts';
