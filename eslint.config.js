@@ -134,7 +134,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['renderer/tests/**/*.{ts,tsx}', 'e2e/**/*.ts'],
+    files: ['renderer/test/**/*.{ts,tsx}', 'e2e/**/*.ts'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
   // Import boundaries, as Heroic and Signal keep them. ESLint replaces (does not merge) a
