@@ -43,10 +43,20 @@ export function rendererViteConfig(outDir: string = RENDERER_OUT_DIR) {
 /** A renderer-only production build with Vite (no Electron parts). */
 export async function buildRenderer(outDir: string = RENDERER_OUT_DIR, quiet = false): Promise<void> {
   const { build } = await import('vite');
-  await build({
-    ...rendererViteConfig(outDir),
-    configFile: false,
-    mode: 'production',
-    logLevel: quiet ? 'warn' : 'info',
-  });
+  // Vite picks React's build and the packages' export conditions from NODE_ENV, not from
+  // `mode`; under Vitest NODE_ENV is `test`, which would make the Chromium tests check a
+  // development bundle instead of the one that ships. So the build always sees production.
+  const environmentNodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      ...rendererViteConfig(outDir),
+      configFile: false,
+      mode: 'production',
+      logLevel: quiet ? 'warn' : 'info',
+    });
+  } finally {
+    if (environmentNodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = environmentNodeEnv;
+  }
 }

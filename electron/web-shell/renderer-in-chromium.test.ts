@@ -7,7 +7,7 @@
  * so the test never runs against a stale out/renderer and needs no build step first.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -50,6 +50,15 @@ describe.skipIf(missing !== null)(
       await browser?.close();
       await shell?.close();
       if (outDir) await rm(outDir, { recursive: true, force: true });
+    });
+
+    it('is the production bundle that ships, although Vitest runs with NODE_ENV=test', async () => {
+      const assets = path.join(outDir, 'assets');
+      const scripts = (await readdir(assets)).filter((name) => name.endsWith('.js'));
+      expect(scripts).toHaveLength(1);
+      const bundle = await readFile(path.join(assets, scripts[0]!), 'utf8');
+      // A sentence only React's development build carries.
+      expect(bundle).not.toContain('Each child in a list should have a unique');
     });
 
     it('shows the status the core returned and removes the secret from the URL', async () => {
