@@ -61,7 +61,9 @@ export async function expectFitsSmallestWindow(page: Page, screen: string): Prom
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
+  // Finite CSS transitions are taken to their end: a screenshot right after a click would
+  // otherwise catch a button's 120 ms background fade halfway (the selected tab unlit).
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), animations: 'disabled' });
 }
 
 /** All three, for a screen as it stands. */
