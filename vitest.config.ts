@@ -16,6 +16,8 @@ export default defineConfig({
     // Provider tests start real HTTP servers and hash passwords with scrypt; keep them
     // off each other's toes on a 2-core machine.
     pool: 'forks',
+    // The default output, then every skipped test by name (the name says why it skipped).
+    reporters: ['default', './test-support/skip-reporter.ts'],
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -273,72 +273,75 @@ describe('license-signing keys in files (SQLite)', () => {
   });
 });
 
-describe.skipIf(!onPostgres)('secrets shared through PostgreSQL', () => {
-  it('creates exactly one first key when 5 instances start at once', async () => {
-    const database = await createTestDatabase();
-    const registries = await Promise.all(
-      Array.from({ length: 5 }, () => openPostgres(database.url, { poolSize: 2 })),
-    );
-    try {
-      const signers = await Promise.all(registries.map((r) => LicenseSigner.openShared(r.db)));
-      expect(new Set(signers.map((s) => s.activeKid)).size).toBe(1);
-      const keys = await registries[0]!.db.selectFrom('signing_keys').select('kid').execute();
-      expect(keys).toHaveLength(1);
-    } finally {
-      await Promise.all(registries.map((r) => r.close()));
-      await database.drop();
-    }
-  });
+describe.skipIf(!onPostgres)(
+  `secrets shared through PostgreSQL${onPostgres ? '' : ' (skipped here: runs in `npm run test:postgres`)'}`,
+  () => {
+    it('creates exactly one first key when 5 instances start at once', async () => {
+      const database = await createTestDatabase();
+      const registries = await Promise.all(
+        Array.from({ length: 5 }, () => openPostgres(database.url, { poolSize: 2 })),
+      );
+      try {
+        const signers = await Promise.all(registries.map((r) => LicenseSigner.openShared(r.db)));
+        expect(new Set(signers.map((s) => s.activeKid)).size).toBe(1);
+        const keys = await registries[0]!.db.selectFrom('signing_keys').select('kid').execute();
+        expect(keys).toHaveLength(1);
+      } finally {
+        await Promise.all(registries.map((r) => r.close()));
+        await database.drop();
+      }
+    });
 
-  it('publishes a rotated key at once, signs with it only after the publish delay, and others learn of it', async () => {
-    const database = await createTestDatabase();
-    const registry = await openPostgres(database.url, { poolSize: 2 });
-    try {
-      const other = await LicenseSigner.openShared(registry.db, { reloadAfterMs: 0 });
-      const oldKid = other.activeKid;
-      const delayed = await LicenseSigner.openShared(registry.db, { rotate: true, publishDelayMs: 60_000 });
-      expect(delayed.jwks.keys.map((k) => k.kid)).toHaveLength(2);
-      expect(delayed.activeKid).toBe(oldKid);
-      const immediate = await LicenseSigner.openShared(registry.db, { rotate: true, publishDelayMs: 0 });
-      expect(immediate.activeKid).not.toBe(oldKid);
-      expect(immediate.jwks.keys).toHaveLength(3);
-      // An instance that was already running picks the new keys up on its next reload.
-      const claims = { iss: 'keyport', sub: 'c', sw: 's', usr: 'u', dev: 'd', iat: 1, exp: 2, jti: 'j' };
-      const token = await other.sign(claims);
-      const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'));
-      expect(header.kid).toBe(immediate.activeKid);
-      expect(other.jwks.keys).toHaveLength(3);
-    } finally {
-      await registry.close();
-      await database.drop();
-    }
-  });
+    it('publishes a rotated key at once, signs with it only after the publish delay, and others learn of it', async () => {
+      const database = await createTestDatabase();
+      const registry = await openPostgres(database.url, { poolSize: 2 });
+      try {
+        const other = await LicenseSigner.openShared(registry.db, { reloadAfterMs: 0 });
+        const oldKid = other.activeKid;
+        const delayed = await LicenseSigner.openShared(registry.db, { rotate: true, publishDelayMs: 60_000 });
+        expect(delayed.jwks.keys.map((k) => k.kid)).toHaveLength(2);
+        expect(delayed.activeKid).toBe(oldKid);
+        const immediate = await LicenseSigner.openShared(registry.db, { rotate: true, publishDelayMs: 0 });
+        expect(immediate.activeKid).not.toBe(oldKid);
+        expect(immediate.jwks.keys).toHaveLength(3);
+        // An instance that was already running picks the new keys up on its next reload.
+        const claims = { iss: 'keyport', sub: 'c', sw: 's', usr: 'u', dev: 'd', iat: 1, exp: 2, jti: 'j' };
+        const token = await other.sign(claims);
+        const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'));
+        expect(header.kid).toBe(immediate.activeKid);
+        expect(other.jwks.keys).toHaveLength(3);
+      } finally {
+        await registry.close();
+        await database.drop();
+      }
+    });
 
-  it('lets the first of several instances generate the admin token and every instance accept it', async () => {
-    const database = await createTestDatabase();
-    const registry = await openPostgres(database.url, { poolSize: 4 });
-    const dirs = await Promise.all(
-      Array.from({ length: 3 }, () => mkdtemp(path.join(tmpdir(), 'keyport-admin-'))),
-    );
-    const saved = process.env.KEYPORT_ADMIN_TOKEN;
-    delete process.env.KEYPORT_ADMIN_TOKEN;
-    try {
-      const tokens = await Promise.all(dirs.map((dir) => sharedAdminToken(registry.db, dir)));
-      expect(new Set(tokens.map((t) => t.sha256)).size).toBe(1);
-      const written = (
-        await Promise.all(
-          dirs.map((dir) => readFile(path.join(dir, 'admin-token'), 'utf8').catch(() => undefined)),
-        )
-      ).filter((text): text is string => text !== undefined);
-      expect(written).toHaveLength(1);
-      expect(sha256Hex(written[0]!.trim())).toBe(tokens[0]!.sha256);
-      const stored = await registry.db.selectFrom('provider_secrets').selectAll().execute();
-      expect(JSON.stringify(stored)).not.toContain(written[0]!.trim());
-    } finally {
-      if (saved !== undefined) process.env.KEYPORT_ADMIN_TOKEN = saved;
-      await registry.close();
-      await database.drop();
-      await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-    }
-  });
-});
+    it('lets the first of several instances generate the admin token and every instance accept it', async () => {
+      const database = await createTestDatabase();
+      const registry = await openPostgres(database.url, { poolSize: 4 });
+      const dirs = await Promise.all(
+        Array.from({ length: 3 }, () => mkdtemp(path.join(tmpdir(), 'keyport-admin-'))),
+      );
+      const saved = process.env.KEYPORT_ADMIN_TOKEN;
+      delete process.env.KEYPORT_ADMIN_TOKEN;
+      try {
+        const tokens = await Promise.all(dirs.map((dir) => sharedAdminToken(registry.db, dir)));
+        expect(new Set(tokens.map((t) => t.sha256)).size).toBe(1);
+        const written = (
+          await Promise.all(
+            dirs.map((dir) => readFile(path.join(dir, 'admin-token'), 'utf8').catch(() => undefined)),
+          )
+        ).filter((text): text is string => text !== undefined);
+        expect(written).toHaveLength(1);
+        expect(sha256Hex(written[0]!.trim())).toBe(tokens[0]!.sha256);
+        const stored = await registry.db.selectFrom('provider_secrets').selectAll().execute();
+        expect(JSON.stringify(stored)).not.toContain(written[0]!.trim());
+      } finally {
+        if (saved !== undefined) process.env.KEYPORT_ADMIN_TOKEN = saved;
+        await registry.close();
+        await database.drop();
+        await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+      }
+    });
+  },
+);
