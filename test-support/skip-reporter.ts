@@ -1,15 +1,16 @@
 /**
  * Prints every skipped test after a run, grouped by suite, whose name says why
- * (`… (skipped: needs PostgreSQL …)`). Vitest's default reporter only counts them, and a
+ * (`… (skipped: needs PostgreSQL …)`, written by `skipNote`). Vitest's default reporter only counts them, and a
  * skip nobody can see the reason for is a test that silently stopped running.
  */
+import path from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class SkipReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const bySuite = new Map<string, number>();
     for (const module of testModules) {
-      const file = module.moduleId.replace(`${process.cwd()}/`, '');
+      const file = path.relative(process.cwd(), module.moduleId);
       for (const test of module.children.allTests('skipped')) {
         const where = `${file}: ${test.parent.type === 'suite' ? test.parent.fullName : test.name}`;
         bySuite.set(where, (bySuite.get(where) ?? 0) + 1);

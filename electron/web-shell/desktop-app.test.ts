@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { appOptionsFrom, type AppOptions } from '../core/app-options.ts';
 import { buildRenderer } from '../../dev/renderer-build.ts';
 import { findRendererDir, runDesktopApp } from './desktop-app.ts';
+import { skipNote } from '../../test-support/skip-note.ts';
 
 const CHROMIUM = process.env.KEYPORT_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const XVFB = '/usr/bin/Xvfb';
@@ -167,7 +168,7 @@ describe('keyport open', () => {
       ? `no Chromium at ${CHROMIUM} (apt-get install chromium)`
       : null;
   it.skipIf(noWindow !== null)(
-    `opens a Chromium window on a display, and stops once it has been closed${noWindow ? ` (skipped: ${noWindow})` : ''}`,
+    `opens a Chromium window on a display, and stops once it has been closed${skipNote(noWindow)}`,
     async () => {
       const rendererDir = await scratch('built-renderer');
       await buildRenderer(rendererDir, true);

@@ -27,6 +27,7 @@ import {
 } from '../../test-support/provider-harness.ts';
 import { expectProblem } from '../../test-support/problem-assertions.ts';
 import { createTestDatabase, testDatabaseKind } from '../../test-support/test-database.ts';
+import { skipNote } from '../../test-support/skip-note.ts';
 
 const onPostgres = testDatabaseKind() === 'postgres';
 
@@ -274,7 +275,7 @@ describe('license-signing keys in files (SQLite)', () => {
 });
 
 describe.skipIf(!onPostgres)(
-  `secrets shared through PostgreSQL${onPostgres ? '' : ' (skipped here: runs in `npm run test:postgres`)'}`,
+  `secrets shared through PostgreSQL${skipNote(onPostgres ? null : 'runs in `npm run test:postgres`')}`,
   () => {
     it('creates exactly one first key when 5 instances start at once', async () => {
       const database = await createTestDatabase();

@@ -25,11 +25,12 @@ import { verifyLicense } from '../../shared/license/license.ts';
 import { randomDeviceId, smallPackage, type ApiResponse } from '../../test-support/provider-harness.ts';
 import { expectProblem } from '../../test-support/problem-assertions.ts';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../../test-support/test-database.ts';
+import { skipNote } from '../../test-support/skip-note.ts';
 
 const onPostgres = testDatabaseKind() === 'postgres';
-const title = onPostgres
-  ? 'two provider processes on one PostgreSQL database'
-  : 'two provider processes on one database (skipped: needs PostgreSQL; set KEYPORT_TEST_DATABASE_URL or run `npm run test:postgres`)';
+const title = `two provider processes on one ${onPostgres ? 'PostgreSQL ' : ''}database${skipNote(
+  onPostgres ? null : 'needs PostgreSQL; set KEYPORT_TEST_DATABASE_URL or run `npm run test:postgres`',
+)}`;
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
