@@ -1,36 +1,43 @@
 /**
  * The launch checks of S51–S54 (invariant 5), through the whole core against the real
- * provider: a copy is installed and licensed for real, then its key, its device or its
- * clock is made wrong in one way at a time — and the program must not start.
+ * provider: a copy is installed and licensed for real, then its key, its device, its
+ * issuer or its clock is made wrong in one way at a time — and the program must not start.
  */
-import { generateKeyPair, SignJWT, type JSONWebKeySet } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/app-api/app-errors.ts';
-import { LICENSE_TYPE } from '../../shared/license/license.ts';
+import { LICENSE_TYPE, type LicenseClaims, type ProviderKeys } from '../../shared/license/license.ts';
+import { demoProgramSource } from '../../server/seed/demo.ts';
+import type { CoreDependencies } from './core-parts.ts';
 import { createKeyportCore, type KeyportCore } from './keyport-core.ts';
 import { checkLaunch } from './launcher.ts';
 import type { LocalCopy } from './local-state.ts';
 import type { SecretStore } from './secret-store.ts';
-import { startBackend, type Backend } from '../../test-support/backends.ts';
 import { testSecretStore } from '../../test-support/keychain.ts';
+import { startProvider, type TestProvider } from '../../test-support/provider-harness.ts';
+import { publishBuiltProgram } from '../../test-support/publish-program.ts';
 
-const SOFTWARE = 'hello-launch';
+// The demo program: it verifies its own license against the JWKS and issuer it ships.
+const SOFTWARE = 'keyport-hello';
+const NAME = 'Keyport Hello';
+const DAY = 24 * 60 * 60 * 1000;
 
-let backend: Backend;
+/** The real provider, in-process: its signer can sign what a provider under another name would. */
+let provider: TestProvider;
 let profileDir: string;
 let deviceName: string;
 let secrets: SecretStore;
 let genuineKey: string;
 const cores: KeyportCore[] = [];
 
-async function open(simulateDevice: string, now?: () => Date): Promise<KeyportCore> {
+async function open(simulateDevice: string, dependencies: CoreDependencies = {}): Promise<KeyportCore> {
   const core = await createKeyportCore(
-    { providerUrl: backend.url, profileDir, dataDir: profileDir, simulateDevice, insecureSecretFile: false },
-    { secretStore: secrets, syncIntervalMs: 0, retryDelays: [10], ...(now ? { now } : {}) },
+    { providerUrl: provider.url, profileDir, dataDir: profileDir, simulateDevice, insecureSecretFile: false },
+    { secretStore: secrets, syncIntervalMs: 0, retryDelays: [10], ...dependencies },
   );
   cores.push(core);
   return core;
@@ -57,15 +64,50 @@ function segments(key: string): [Record<string, unknown>, Record<string, unknown
 }
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
+const providerKeys = async () =>
+  (await (await fetch(`${provider.url}/v1/licenses/jwks`)).json()) as ProviderKeys;
+
+/** The key's claims signed with the provider's own signing key, but under another issuer. */
+const underAnotherIssuer = (key: string) =>
+  provider.app.keyport.signer.sign({ ...(segments(key)[1] as unknown as LicenseClaims), iss: 'evil-issuer' });
+
+/** The check the launcher makes (offline: no provider involved) for the installed copy and `key`. */
+function offlineCheck(key: string) {
+  const [, payload] = segments(key);
+  const copy: LocalCopy = {
+    softwareId: SOFTWARE,
+    copyId: payload.sub as string,
+    name: NAME,
+    status: 'active',
+    authDeviceId: payload.dev as string,
+    licenseExpiresAt: null,
+    installed: { version: '1.0.0', installDir: '/nowhere', entry: 'main.mjs', installedAt: '' },
+    movedAt: null,
+  };
+  return { softwareId: SOFTWARE, copy, licenseKey: key, currentDeviceId: payload.dev as string };
+}
+
 describe('launching an installed program (S51–S54)', () => {
   beforeAll(async () => {
-    backend = await startBackend();
-    await backend.publishProgram(SOFTWARE, { priceCents: 0, name: 'Hello Launch' });
+    provider = await startProvider();
+    await publishBuiltProgram(provider.url, provider.adminToken, {
+      softwareId: SOFTWARE,
+      name: NAME,
+      summary: 'The demo program, for the launch checks',
+      priceCents: 0,
+      version: '1.0.0',
+      source: demoProgramSource(SOFTWARE),
+    });
     profileDir = await mkdtemp(path.join(tmpdir(), 'keyport-launch-'));
     secrets = await testSecretStore(profileDir);
     deviceName = `desk-${randomBytes(4).toString('hex')}`;
     const core = await open(deviceName);
-    await core.createAccount(backend.newAccount());
+    const tag = randomBytes(4).toString('hex');
+    await core.createAccount({
+      email: `launch-${tag}@example.test`,
+      password: `pw-${randomBytes(8).toString('hex')}`,
+      displayName: `User ${tag}`,
+    });
     await core.enrolDevice({});
     await core.buy({ softwareId: SOFTWARE });
     await core.install({ softwareId: SOFTWARE });
@@ -76,14 +118,14 @@ describe('launching an installed program (S51–S54)', () => {
     await secrets?.delete(`license:${SOFTWARE}`);
     await secrets?.delete('session');
     await rm(profileDir, { recursive: true, force: true });
-    await backend?.close();
+    await provider?.close();
   });
 
   it('runs a valid copy, which verifies its own license and prints its licensee', async () => {
     const core = await open(deviceName);
     const result = await core.run({ softwareId: SOFTWARE });
     expect(result.exitCode).toBe(0);
-    expect(result.output).toMatch(/^Hello Launch — licensed to \S+ on device [0-9a-f]{12} \(lease until/);
+    expect(result.output).toMatch(/^Keyport Hello — licensed to \S+ on device [0-9a-f]{12} \(lease until/);
     expect(result.output).toContain('runs because this device holds its license');
   });
 
@@ -135,24 +177,8 @@ describe('launching an installed program (S51–S54)', () => {
     const [, payload] = segments(genuineKey);
     const afterLease = new Date(((payload.exp as number) + 60) * 1000);
     // Straight to the check, as when offline: no provider to renew the lease.
-    const copy: LocalCopy = {
-      softwareId: SOFTWARE,
-      copyId: payload.sub as string,
-      name: 'Hello Launch',
-      status: 'active',
-      authDeviceId: payload.dev as string,
-      licenseExpiresAt: null,
-      installed: { version: '1.0.0', installDir: '/nowhere', entry: 'main.mjs', installedAt: '' },
-      movedAt: null,
-    };
-    const jwks = (await (await fetch(`${backend.url}/v1/licenses/jwks`)).json()) as JSONWebKeySet;
-    const check = {
-      softwareId: SOFTWARE,
-      copy,
-      licenseKey: genuineKey,
-      currentDeviceId: payload.dev as string,
-      jwks,
-    };
+    const check = { ...offlineCheck(genuineKey), jwks: await providerKeys() };
+    const { copy } = check;
     await expect(checkLaunch({ ...check, now: new Date() })).resolves.toMatchObject({
       claims: { sw: SOFTWARE },
       licenseKey: check.licenseKey,
@@ -176,6 +202,73 @@ describe('launching an installed program (S51–S54)', () => {
     );
   });
 
+  describe('a key signed with the provider’s own key under another issuer (its data under --issuer evil-issuer)', () => {
+    it('is refused by the offline check, in words (WRONG_ISSUER); the provider’s own issuer passes', async () => {
+      const jwks = await providerKeys();
+      expect(jwks.issuer).toBe('keyport');
+      const evil = await underAnotherIssuer(genuineKey);
+      const error = await checkLaunch({ ...offlineCheck(evil), jwks, now: new Date() }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(AppError);
+      expect(error).toMatchObject({
+        code: 'LICENSE_INVALID',
+        message:
+          `${NAME}'s license key does not come from this store (the license was issued by "evil-issuer", ` +
+          'not by "keyport"). Install it again from your library.',
+      });
+      await expect(
+        checkLaunch({ ...offlineCheck(genuineKey), jwks, now: new Date() }),
+      ).resolves.toMatchObject({
+        claims: { iss: 'keyport' },
+      });
+    });
+
+    it('is refused at launch, before the program starts', async () => {
+      await secrets.set(`license:${SOFTWARE}`, await underAnotherIssuer(genuineKey));
+      try {
+        const error = await refusal(await open(deviceName));
+        expect(error.code).toBe('LICENSE_INVALID');
+        expect(error.message).toContain('issued by "evil-issuer", not by "keyport"');
+      } finally {
+        await secrets.set(`license:${SOFTWARE}`, genuineKey);
+      }
+    });
+
+    it('is not kept when the provider sends it online (a renewal), and the copy runs again once it does not', async () => {
+      // What restarting the provider with `--issuer evil-issuer` changes: same data, same keys.
+      const settings = provider.app.keyport.settings;
+      const renewEveryLaunch = { leaseRefreshMarginMs: 40 * DAY }; // every lease counts as low
+      settings.issuer = 'evil-issuer';
+      try {
+        const error = await refusal(await open(deviceName, renewEveryLaunch));
+        expect(error.code).toBe('LICENSE_INVALID');
+        expect(error.message).toContain('(the license was issued by "evil-issuer", not by "keyport")');
+        expect(await secrets.get(`license:${SOFTWARE}`)).toBe(genuineKey);
+      } finally {
+        settings.issuer = 'keyport';
+      }
+      const result = await (await open(deviceName, renewEveryLaunch)).run({ softwareId: SOFTWARE });
+      expect(result.exitCode).toBe(0);
+      const renewed = (await secrets.get(`license:${SOFTWARE}`))!;
+      expect(renewed).not.toBe(genuineKey);
+      genuineKey = renewed;
+    });
+
+    it('cannot be told apart with keys cached before the JWKS named its issuer: offline, those refuse every key', async () => {
+      const { keys } = await providerKeys();
+      for (const key of [genuineKey, await underAnotherIssuer(genuineKey)]) {
+        const error = await checkLaunch({ ...offlineCheck(key), jwks: { keys }, now: new Date() }).catch(
+          (e: unknown) => e,
+        );
+        expect(error).toMatchObject({
+          code: 'LICENSE_INVALID',
+          message: expect.stringMatching(/from an older version .* Go online once\.$/),
+        });
+      }
+    });
+  });
+
   it('refuses a revoked copy: moved away, its renewal refused, its key removed', async () => {
     const core = await open(deviceName);
     const me = (await core.getStatus()).device.deviceId;
@@ -185,7 +278,7 @@ describe('launching an installed program (S51–S54)', () => {
     await destSecrets.set('session', (await secrets.get('session'))!);
     const destination = await createKeyportCore(
       {
-        providerUrl: backend.url,
+        providerUrl: provider.url,
         profileDir: destProfile,
         dataDir: destProfile,
         simulateDevice: `dest-${randomBytes(4).toString('hex')}`,

@@ -15,7 +15,7 @@ import { AppError } from '../../shared/app-api/app-errors.ts';
 import {
   LicenseInvalidError,
   shortDeviceId,
-  verifyLicense,
+  verifyProviderLicense,
   type LicenseClaims,
 } from '../../shared/license/license.ts';
 import type { LocalCopy } from './local-state.ts';
@@ -26,7 +26,8 @@ export interface LaunchCheck {
   licenseKey: string | null;
   /** The device ID read again just now. */
   currentDeviceId: string;
-  jwks: JSONWebKeySet | null;
+  /** The cached JWKS; one saved before the provider published its issuer has none. */
+  jwks: (JSONWebKeySet & { issuer?: string }) | null;
   now: Date;
 }
 
@@ -69,13 +70,21 @@ export async function checkLaunch(check: LaunchCheck): Promise<ApprovedLaunch> {
       `Keyport does not have the store's public keys yet, so it cannot check ${copy.name}'s license. Go online once.`,
     );
   }
+  const { issuer, keys } = check.jwks;
+  if (!issuer) {
+    // This check works offline, so it cannot fetch the keys again; and one without the
+    // issuer would accept a key from any issuer sharing these keys. Refuse until a sync
+    // (or LicenseKeeper.jwks, which treats such a cache as stale) replaces the cache.
+    throw new AppError(
+      'LICENSE_INVALID',
+      `Keyport's saved copy of the store's public keys is from an older version and does not name the store, ` +
+        `so it cannot check ${copy.name}'s license. Go online once.`,
+    );
+  }
   let claims: LicenseClaims;
   try {
-    claims = await verifyLicense(check.licenseKey, check.jwks, {
-      softwareId,
-      deviceId: check.currentDeviceId,
-      now: check.now,
-    });
+    const expected = { softwareId, deviceId: check.currentDeviceId, now: check.now };
+    claims = await verifyProviderLicense(check.licenseKey, { issuer, keys }, expected);
   } catch (error) {
     throw launchRefusal(copy.name, error);
   }
@@ -97,6 +106,11 @@ function launchRefusal(name: string, error: unknown): AppError {
       return new AppError(
         'DEVICE_MISMATCH',
         `${name}'s license key was issued to another device. Transfer it to this device from your library.`,
+      );
+    case 'WRONG_ISSUER':
+      return new AppError(
+        'LICENSE_INVALID',
+        `${name}'s license key does not come from this store (${error.message}). Install it again from your library.`,
       );
     case 'EXPIRED':
       return new AppError(

@@ -4,9 +4,12 @@
  * lease refreshed while online — and, when the provider refuses a refresh because the
  * copy moved away, the key removed and the copy marked as moved (invariant 4).
  */
-import type { JSONWebKeySet } from 'jose';
 import { AppError, copyGoneFromDevice } from '../../shared/app-api/app-errors.ts';
-import { verifyLicense, type LicenseClaims } from '../../shared/license/license.ts';
+import {
+  verifyProviderLicense,
+  type LicenseClaims,
+  type ProviderKeys,
+} from '../../shared/license/license.ts';
 import type { LocalCopy, LocalStateStore } from './local-state.ts';
 import type { ProviderClient } from './provider-client.ts';
 import type { SecretStore } from './secret-store.ts';
@@ -30,11 +33,15 @@ export class LicenseKeeper {
     return this.secrets.get(keyName(softwareId));
   }
 
-  /** The provider's public keys, fetched again when a key names a `kid` we do not have. */
-  async jwks(options: { refresh?: boolean; kid?: string } = {}): Promise<JSONWebKeySet> {
+  /**
+   * The provider's public keys and issuer, fetched again when a key names a `kid` we do not
+   * have. A cache saved before the provider published its issuer is stale too: it cannot
+   * say which `iss` to accept, and accepting any would let another issuer's keys run.
+   */
+  async jwks(options: { refresh?: boolean; kid?: string } = {}): Promise<ProviderKeys> {
     const cached = this.state.current.jwks;
-    const known = cached && (!options.kid || cached.keys.some((key) => key.kid === options.kid));
-    if (cached && known && !options.refresh) return cached;
+    const known = !options.kid || cached?.keys.some((key) => key.kid === options.kid);
+    if (cached?.issuer && known && !options.refresh) return { issuer: cached.issuer, keys: cached.keys };
     const fresh = await this.provider.jwks();
     await this.state.update((state) => {
       state.jwks = fresh;
@@ -100,7 +107,7 @@ export class LicenseKeeper {
   /** Check a key the provider just issued before trusting it, then store it (S36–S37). */
   private async keep(softwareId: string, deviceId: string, licenseKey: string): Promise<LicenseClaims> {
     const kid = kidOf(licenseKey);
-    const claims = await verifyLicense(licenseKey, await this.jwks({ kid }), {
+    const claims = await verifyProviderLicense(licenseKey, await this.jwks({ kid }), {
       softwareId,
       deviceId,
       now: this.now(),

@@ -14,10 +14,10 @@ import {
   CatalogPage,
   DeviceList,
   DeviceResult,
-  Jwks,
   LicenseRequestResult,
   LicenseResult,
   MeResult,
+  ProviderJwks,
   PurchaseResult,
   RegistrationList,
   SessionResult,
@@ -153,7 +153,7 @@ export class ProviderClient {
     return this.request('POST', '/v1/licenses/refresh', { body, schema: LicenseResult, retry: true });
   }
   jwks() {
-    return this.request('GET', '/v1/licenses/jwks', { schema: Jwks, retry: true, auth: false });
+    return this.request('GET', '/v1/licenses/jwks', { schema: ProviderJwks, retry: true, auth: false });
   }
   transfer(body: TransferBody, idempotencyKey: string) {
     return this.request('POST', '/v1/transfers', {

@@ -1,10 +1,10 @@
 /** The license server over HTTP (the rules: services/licenses.ts). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
-  Jwks,
   LicenseRequestBody,
   LicenseRequestResult,
   LicenseResult,
+  ProviderJwks,
   RedeemBody,
   RefreshBody,
 } from '../../shared/provider-api/schemas.ts';
@@ -19,10 +19,17 @@ export const licenseRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = as
 
   app.get(
     '/v1/licenses/jwks',
-    { schema: { tags, summary: 'Public keys that verify license keys (JWKS)', response: { 200: Jwks } } },
+    {
+      schema: {
+        tags,
+        summary: 'Public keys that verify license keys (JWKS), and the issuer their keys name',
+        response: { 200: ProviderJwks },
+      },
+    },
     async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300');
-      return ctx.signer.jwks;
+      // The issuer travels with the keys: whoever verifies with them also checks `iss`.
+      return { issuer: ctx.settings.issuer, ...ctx.signer.jwks };
     },
   );
 

@@ -100,7 +100,7 @@ export async function seedDemo(ctx: ProviderContext, options: SeedOptions = {}):
       name: program.name,
       version: program.version,
       main,
-      jwks: ctx.signer.jwks,
+      jwks: { issuer: ctx.settings.issuer, ...ctx.signer.jwks },
     });
     await publishRelease(ctx, program.softwareId, archive);
   }

@@ -1,6 +1,6 @@
 /**
  * Builds a real Keyport package: the program bundled by esbuild into one `main.mjs`
- * (the shared/ verifier and jose inside it), the provider's JWKS beside it, and
+ * (the shared/ verifier and jose inside it), the provider's JWKS and issuer beside it, and
  * `keyport.json` naming the entry — as a reproducible `.tar.gz` (fixed mtimes, no
  * owner names), so the same program and keys always give the same SHA-256.
  */
@@ -15,6 +15,10 @@ export interface ProgramPackage {
   version: string;
   /** The program's TypeScript entry file. */
   source: string;
+  /**
+   * The provider's JWKS with its issuer (GET /v1/licenses/jwks): the program checks both.
+   * `unknown`, as fetched JSON is; packProgram refuses one without an issuer.
+   */
   jwks: unknown;
   /** Data files shipped beside the program (e.g. a large asset). */
   extraFiles?: Record<string, string | Buffer>;
@@ -66,7 +70,16 @@ export function programBanner(program: { name: string; version: string }): strin
 }
 
 /** A package from an already-bundled program: the bundle, this provider's JWKS, the manifest. */
-export function packProgram(program: Omit<ProgramPackage, 'source'> & { main: Buffer }): Promise<Buffer> {
+export async function packProgram(
+  program: Omit<ProgramPackage, 'source'> & { main: Buffer },
+): Promise<Buffer> {
+  const issuer = (program.jwks as { issuer?: unknown } | null)?.issuer;
+  if (typeof issuer !== 'string' || issuer === '') {
+    // Such a program would refuse every license; say so now rather than on the user's machine.
+    throw new Error(
+      `${program.softwareId}: the JWKS names no issuer, so the program could not check its license`,
+    );
+  }
   return packFiles({
     'keyport.json': JSON.stringify(
       { name: program.name, version: program.version, entry: 'main.mjs' },

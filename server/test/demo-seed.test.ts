@@ -2,16 +2,17 @@
  * `--seed-demo`: the demo account signs in, its second device is registered, and the
  * demo programs are real: bought, downloaded, unpacked and run, they verify their own
  * license and print who and which device they are licensed to — and refuse to start
- * without a valid one.
+ * without a valid one, including one signed with the provider's keys under another issuer.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { extract } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedDeviceId } from '../../shared/license/device-id.ts';
+import type { LicenseClaims } from '../../shared/license/license.ts';
 import { DEMO_ACCOUNT, DEMO_CATALOG, DEMO_SECOND_DEVICE, seedDemo } from '../seed/demo.ts';
 import {
   license,
@@ -70,7 +71,7 @@ describe('demo seed', () => {
   });
 
   it.each(DEMO_CATALOG.map((p) => p.softwareId))(
-    '%s runs with its license and refuses without one',
+    '%s runs with its license and refuses without one, a forged one, or another issuer’s',
     async (softwareId) => {
       const session = await provider.api('POST', '/v1/sessions', {
         body: { email: DEMO_ACCOUNT.email, password: DEMO_ACCOUNT.password },
@@ -118,6 +119,20 @@ describe('demo seed', () => {
       });
       expect(otherDevice.code).toBe(3);
       expect(otherDevice.stderr).toMatch(/WRONG_DEVICE/);
+
+      // The provider's own signing key, but another `iss` (its data under `--issuer evil-issuer`):
+      // the program knows its provider's issuer from the JWKS it ships, and refuses.
+      expect(JSON.parse(await readFile(path.join(dir, 'jwks.json'), 'utf8')).issuer).toBe('keyport');
+      const evil = await provider.app.keyport.signer.sign({
+        ...(claims as unknown as LicenseClaims),
+        iss: 'evil-issuer',
+      });
+      const wrongIssuer = await runProgram(entry, { KEYPORT_LICENSE: evil, KEYPORT_DEVICE_ID: deviceId });
+      expect(wrongIssuer.code).toBe(3);
+      expect(wrongIssuer.stdout).toBe('');
+      expect(wrongIssuer.stderr).toMatch(
+        /refuses to start: the license is not valid \(WRONG_ISSUER: the license was issued by "evil-issuer", not by "keyport"\)/,
+      );
     },
   );
 });

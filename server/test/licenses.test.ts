@@ -74,6 +74,21 @@ describe('licenses', () => {
         expect(key).not.toHaveProperty('d');
       }
     });
+
+    it('names the provider’s issuer beside the keys, documented in the OpenAPI schema', async () => {
+      expect((await provider.api('GET', '/v1/licenses/jwks')).body.issuer).toBe('keyport');
+      const docs = (await provider.api('GET', '/docs/json')).body;
+      const schema = docs.paths['/v1/licenses/jwks'].get.responses['200'].content['application/json'].schema;
+      expect(schema.required).toEqual(expect.arrayContaining(['issuer', 'keys']));
+      expect(schema.properties.issuer.description).toMatch(/`iss` of every license key/);
+
+      const renamed = await startProvider({ settings: { issuer: 'evil-issuer' } });
+      try {
+        expect((await renamed.api('GET', '/v1/licenses/jwks')).body.issuer).toBe('evil-issuer');
+      } finally {
+        await renamed.close();
+      }
+    });
   });
 
   describe('POST /v1/licenses/requests', () => {

@@ -16,8 +16,10 @@ import {
   LicenseInvalidError,
   shortDeviceId,
   verifyLicense,
+  verifyProviderLicense,
   type LicenseClaims,
   type LicenseFailure,
+  type ProviderKeys,
 } from './license.ts';
 
 const DEVICE = randomBytes(32).toString('hex');
@@ -185,6 +187,13 @@ describe('verifyLicense with crafted tokens', () => {
     expect(await reasonOf(verifyLicense(token, jwks, { issuer: 'keyport', now: NOW }))).toBe('WRONG_ISSUER');
   });
 
+  it('names both issuers when it refuses a license from another one', async () => {
+    const token = await sign(key, { ...claims({ iss: 'evil-issuer' }) });
+    await expect(verifyLicense(token, jwks, { issuer: 'keyport', now: NOW })).rejects.toThrow(
+      'the license was issued by "evil-issuer", not by "keyport"',
+    );
+  });
+
   it.each(['iss', 'sub', 'sw', 'usr', 'dev', 'jti', 'iat', 'exp'] as const)(
     'refuses a license without "%s" as MALFORMED',
     async (claim) => {
@@ -226,6 +235,40 @@ describe('verifyLicense with crafted tokens', () => {
   });
 });
 
+describe('verifyProviderLicense: the provider’s keys and its issuer together', () => {
+  const provider = (): ProviderKeys => ({ issuer: 'keyport', ...jwks });
+
+  it('accepts a key with the provider’s issuer', async () => {
+    const token = await sign(key, { ...claims() });
+    await expect(
+      verifyProviderLicense(token, provider(), { softwareId: 'photo-studio', deviceId: DEVICE, now: NOW }),
+    ).resolves.toEqual(claims());
+  });
+
+  it('refuses a key with another issuer, and one with none, whatever the other options', async () => {
+    const evil = await sign(key, { ...claims({ iss: 'evil-issuer' }) });
+    expect(await reasonOf(verifyProviderLicense(evil, provider(), { now: NOW }))).toBe('WRONG_ISSUER');
+    const none: Record<string, unknown> = { ...claims() };
+    delete none.iss;
+    expect(await reasonOf(verifyProviderLicense(await sign(key, none), provider(), { now: NOW }))).toBe(
+      'MALFORMED',
+    );
+  });
+
+  it('refuses every key against keys that name no issuer (an old jwks.json), rather than any issuer', async () => {
+    const token = await sign(key, { ...claims() });
+    for (const issuer of [undefined, '']) {
+      const keys = { ...jwks, issuer } as ProviderKeys;
+      expect(await reasonOf(verifyProviderLicense(token, keys, { now: NOW })), String(issuer)).toBe(
+        'WRONG_ISSUER',
+      );
+    }
+    // And forgetting the issuer does not compile.
+    // @ts-expect-error the issuer is required
+    expect(await reasonOf(verifyProviderLicense(token, jwks, { now: NOW }))).toBe('WRONG_ISSUER');
+  });
+});
+
 describe('verifyLicense with keys from the provider’s LicenseSigner', () => {
   let dir: string;
   let signer: LicenseSigner;
@@ -259,6 +302,15 @@ describe('verifyLicense with keys from the provider’s LicenseSigner', () => {
     const files = (await readdir(dir)).filter((name) => name.endsWith('.json'));
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) expect((await stat(path.join(dir, file))).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a real key whose iss is not the provider’s own (the same keys under another --issuer)', async () => {
+    const token = await signer.sign(claims({ iss: 'evil-issuer' }));
+    const provider = { issuer: 'keyport', ...signer.jwks };
+    expect(await reasonOf(verifyProviderLicense(token, provider, { now: NOW }))).toBe('WRONG_ISSUER');
+    await expect(verifyProviderLicense(await signer.sign(claims()), provider, { now: NOW })).resolves.toEqual(
+      claims(),
+    );
   });
 
   it('refuses a real key checked against another provider’s JWKS as UNKNOWN_KEY', async () => {

@@ -61,6 +61,14 @@ export interface VerifyOptions {
 }
 
 /**
+ * A provider's JWKS as GET /v1/licenses/jwks serves it: the public keys and, beside them
+ * (JWKS allows extra members), the provider's issuer — the `iss` of every key it signs.
+ */
+export interface ProviderKeys extends JSONWebKeySet {
+  issuer: string;
+}
+
+/**
  * Verify a license key against a JWKS. Resolves to the claims, or rejects with a
  * LicenseInvalidError whose `reason` says which check failed. Only EdDSA is accepted,
  * so `alg: none` and HMAC-with-the-public-key tricks fail as BAD_SIGNATURE.
@@ -81,7 +89,7 @@ export async function verifyLicense(
     });
     payload = result.payload as Record<string, unknown>;
   } catch (error) {
-    throw toLicenseError(error);
+    throw toLicenseError(error, options.issuer);
   }
   const claims = readClaims(payload);
   if (options.softwareId !== undefined && claims.sw !== options.softwareId) {
@@ -94,6 +102,26 @@ export async function verifyLicense(
     throw new LicenseInvalidError('WRONG_DEVICE', 'this license was issued to another device');
   }
   return claims;
+}
+
+/**
+ * The check to make before trusting a key (the app before a launch, a program as it
+ * starts): against the provider's keys *and* its issuer, which travel together. Keys
+ * shared by two issuers (the same data under another `--issuer`) would otherwise let
+ * one's licenses run as the other's. The type makes the issuer impossible to forget; a
+ * JWKS read from a file without one refuses every key rather than accepting any issuer.
+ */
+export function verifyProviderLicense(
+  licenseKey: string,
+  provider: ProviderKeys,
+  options: Omit<VerifyOptions, 'issuer'> = {},
+): Promise<LicenseClaims> {
+  if (typeof provider.issuer !== 'string' || provider.issuer === '') {
+    return Promise.reject(
+      new LicenseInvalidError('WRONG_ISSUER', 'the public keys do not name their provider (no "issuer")'),
+    );
+  }
+  return verifyLicense(licenseKey, provider, { ...options, issuer: provider.issuer });
 }
 
 function readClaims(payload: Record<string, unknown>): LicenseClaims {
@@ -112,7 +140,7 @@ function readClaims(payload: Record<string, unknown>): LicenseClaims {
   return payload as unknown as LicenseClaims;
 }
 
-function toLicenseError(error: unknown): LicenseInvalidError {
+function toLicenseError(error: unknown, issuer: string | undefined): LicenseInvalidError {
   if (error instanceof LicenseInvalidError) return error;
   if (error instanceof errors.JWTExpired) {
     return new LicenseInvalidError('EXPIRED', 'the license lease has expired; go online to refresh it');
@@ -130,7 +158,12 @@ function toLicenseError(error: unknown): LicenseInvalidError {
     return new LicenseInvalidError('BAD_SIGNATURE', 'the license is not signed with Ed25519');
   }
   if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iss') {
-    return new LicenseInvalidError('WRONG_ISSUER', 'the license was issued by another provider');
+    return error.reason === 'missing'
+      ? new LicenseInvalidError('MALFORMED', 'the license has no "iss" claim')
+      : new LicenseInvalidError(
+          'WRONG_ISSUER',
+          `the license was issued by ${JSON.stringify(error.payload.iss)}, not by ${JSON.stringify(issuer)}`,
+        );
   }
   const message = error instanceof Error ? error.message : String(error);
   return new LicenseInvalidError('MALFORMED', `the license key is not valid: ${message}`);

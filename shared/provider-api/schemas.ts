@@ -167,7 +167,16 @@ export type LicenseClaims = z.infer<typeof LicenseClaims>;
 export const LicenseResult = z.object({ licenseKey: z.string(), claims: LicenseClaims });
 export const RefreshBody = LicenseRequestBody;
 export type RefreshBody = LicenseRequestBody;
-export const Jwks = z.object({
+/**
+ * GET /v1/licenses/jwks: the license-signing public keys and, beside them (JWKS allows
+ * extra members), the provider's issuer. A verifier refuses a key whose `iss` differs,
+ * so a key signed with the same keys under another issuer does not run.
+ */
+export const ProviderJwks = z.object({
+  issuer: z
+    .string()
+    .min(1)
+    .describe('The `iss` of every license key this provider signs; a key with another `iss` is refused'),
   keys: z.array(
     z.object({
       kty: z.string(),
@@ -179,6 +188,12 @@ export const Jwks = z.object({
     }),
   ),
 });
+export type ProviderJwks = z.infer<typeof ProviderJwks>;
+/**
+ * The provider's JWKS as the app caches it: a cache written before the issuer was
+ * published has none and must still load, so that the app can tell it is stale.
+ */
+export const Jwks = ProviderJwks.extend({ issuer: ProviderJwks.shape.issuer.optional() });
 
 // ── transfers ────────────────────────────────────────────────────────────────
 export const TransferBody = z.strictObject({

@@ -25,6 +25,9 @@ export function runFlow(parts: CoreParts): RunFlow {
     // A profile carried to another machine: say so (DEVICE_MISMATCH), do not rewrite its state.
     if (copy.authDeviceId !== null && copy.authDeviceId !== device.id) return;
     try {
+      // A cache saved before the JWKS named its issuer is stale: fetch it now (licenses.ts)
+      // rather than refuse the launch as if offline.
+      await licenses.jwks();
       if (!(await copies.registeredHere(softwareId))) {
         await licenses.markMoved(softwareId);
         events.emit('library-changed', { reason: `${softwareId} moved away` });

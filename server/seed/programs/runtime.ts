@@ -1,14 +1,15 @@
 /**
  * What every demo program does first: read KEYPORT_LICENSE, verify it with the
- * verifier from shared/ against the provider's public keys shipped in the package
- * (jwks.json), and refuse to start on a bad license. Bundled into each package.
+ * verifier from shared/ against the provider's public keys and issuer shipped in the
+ * package (jwks.json), and refuse to start on a bad license. Bundled into each package.
  */
 import { readFileSync } from 'node:fs';
 import {
   LicenseInvalidError,
   shortDeviceId,
-  verifyLicense,
+  verifyProviderLicense,
   type LicenseClaims,
+  type ProviderKeys,
 } from '../../../shared/license/license.ts';
 
 export async function requireLicense(softwareId: string, title: string): Promise<LicenseClaims> {
@@ -19,9 +20,10 @@ export async function requireLicense(softwareId: string, title: string): Promise
     );
     process.exit(3);
   }
-  const jwks = JSON.parse(readFileSync(new URL('./jwks.json', import.meta.url), 'utf8'));
+  const provider = JSON.parse(readFileSync(new URL('./jwks.json', import.meta.url), 'utf8')) as ProviderKeys;
   try {
-    const claims = await verifyLicense(key, jwks, {
+    // Refuses a key with another `iss`, and every key if jwks.json names no issuer.
+    const claims = await verifyProviderLicense(key, provider, {
       softwareId,
       deviceId: process.env.KEYPORT_DEVICE_ID || undefined,
     });
