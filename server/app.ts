@@ -19,7 +19,12 @@ import { openPostgres, openSqlite, type RegistryDb } from './db/database.ts';
 import { fileAdminToken, sharedAdminToken, type AdminToken } from './lib/admin-token.ts';
 import { ArtifactStore } from './lib/artifacts.ts';
 import { LicenseSigner } from './lib/license-signer.ts';
-import { frameworkErrorHandler, installProblemHandlers } from './lib/problem.ts';
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  installProblemHandlers,
+  installRawRefusals,
+} from './lib/problem.ts';
 import { RateLimiter } from './lib/rate-limit.ts';
 import { newSecret } from './lib/secrets.ts';
 import { accountRoutes } from './routes/accounts.ts';
@@ -156,8 +161,15 @@ export async function buildApp(options: BuildOptions): Promise<ProviderApp> {
     trustProxy: process.env.KEYPORT_TRUST_PROXY === '1',
     // Request IDs in logs; never the query string's secrets (there are none by design).
     genReqId: () => newSecret('req').slice(0, 16),
+    // Every answer is problem+json, also to requests Fastify's or Node's own code refuses:
+    // router errors, unparseable requests, a missing Host, requests during shutdown
+    // (server/lib/problem.ts).
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    http: { requireHostHeader: false },
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
+  installRawRefusals(app.server);
   // Code and message only: pg attaches the whole client (connection parameters) to the error.
   logIdleConnectionError = (error) =>
     app.log.warn(

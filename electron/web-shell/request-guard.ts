@@ -10,6 +10,12 @@
  * - Every API request carries the per-launch secret in a header. Only the window opened
  *   with the launch URL knows it; a custom header also forces a CORS preflight, which a
  *   foreign page cannot pass.
+ *
+ * And a request the checks cannot read one way only is refused (400) before they run: a
+ * header they read sent twice, a Host that is not a plain host[:port]. Node keeps the first
+ * of two Host headers and joins two Origins with ", ", while a proxy, a cache or the
+ * browser may go by the other value; a check must never pass on one reading of a request
+ * that is acted on by another.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -37,15 +43,36 @@ export function allowedHosts(host: string, port: number): Set<string> {
   return hosts;
 }
 
-export type Refusal = { status: 401 | 403; message: string };
+export type Refusal = { status: 400 | 401 | 403; message: string };
+
+/** How often a header was sent: `rawHeaders` keeps every line as it came, names in any case. */
+function timesSent(req: IncomingMessage, name: string): number {
+  return req.rawHeaders.filter((field, i) => i % 2 === 0 && field.toLowerCase() === name).length;
+}
+
+/**
+ * host[:port] and nothing else: a name of letters, digits, dots and dashes, or a bracketed
+ * IPv6 address. No userinfo ("a@b"), no spaces or commas (a list of hosts), no path.
+ */
+const PLAIN_HOST = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::[0-9]*)?$/i;
 
 export function checkHost(req: IncomingMessage, hosts: ReadonlySet<string>): Refusal | null {
-  const host = req.headers.host?.toLowerCase();
-  if (host === undefined || !hosts.has(host)) {
+  // RFC 9112 §3.2: a request without Host, with two, or with an invalid one is answered 400.
+  const host = req.headers.host;
+  if (timesSent(req, 'host') !== 1 || host === undefined || !PLAIN_HOST.test(host)) {
+    return {
+      status: 400,
+      message: 'Keyport cannot tell where this request was sent: it needs exactly one plain Host header.',
+    };
+  }
+  if (!hosts.has(host.toLowerCase())) {
     return { status: 403, message: 'This address only answers to Keyport on this computer.' };
   }
   return null;
 }
+
+/** The headers checkCaller reads: each must come once (Node would join repeats with ", "). */
+const CALLER_HEADERS = ['origin', 'sec-fetch-site', WEB_SHELL_SECRET_HEADER];
 
 /** Origin and Sec-Fetch-Site, for requests to the API (pages load without them). */
 export function checkCaller(
@@ -53,6 +80,16 @@ export function checkCaller(
   hosts: ReadonlySet<string>,
   secret: string,
 ): Refusal | null {
+  // A repeated Origin joined with ", " happens to fail the comparison below; refuse it as
+  // unreadable rather than lean on that.
+  const repeated = CALLER_HEADERS.find((name) => timesSent(req, name) > 1);
+  if (repeated) {
+    const header = repeated.replace(/(^|-)[a-z]/g, (letter) => letter.toUpperCase());
+    return {
+      status: 400,
+      message: `This request sends its ${header} header more than once, so Keyport cannot tell who sent it.`,
+    };
+  }
   const origin = req.headers.origin;
   if (origin !== undefined && !Array.from(hosts, (h) => `http://${h}`).includes(origin.toLowerCase())) {
     return { status: 403, message: 'Other web pages may not use Keyport.' };

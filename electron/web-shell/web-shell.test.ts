@@ -6,6 +6,7 @@
  */
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +50,33 @@ function send(
     );
     req.on('error', reject);
     req.end(options.body);
+  });
+}
+
+/**
+ * Raw bytes over a socket, for what node:http will not send: two Host headers, odd
+ * targets. `head` is the request line and headers; the answer is read until the shell hangs up.
+ */
+function sendRaw(shell: WebShell, head: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(shell.port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const [top = '', body = ''] = text.split(/\r\n\r\n(.*)/s);
+      const [statusLine = '', ...lines] = top.split('\r\n');
+      const headers = Object.fromEntries(
+        lines.map((line) => [
+          line.slice(0, line.indexOf(':')).toLowerCase(),
+          line.slice(line.indexOf(':') + 1).trim(),
+        ]),
+      );
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
+    });
+    // Connection: close, so that an answered request ends the exchange either way.
+    socket.write(`${head}Connection: close\r\n\r\n`);
   });
 }
 
@@ -207,6 +235,79 @@ describe('web shell', () => {
       const answer = await send(shell, { path: '/', headers: { host: `evil.example:${shell.port}` } });
       expect(answer.status).toBe(403);
       expect(answer.body).not.toContain('<title>');
+    });
+  });
+
+  describe('refuses requests its guard cannot read one way only, with 400', () => {
+    const own = () => `127.0.0.1:${shell.port}`;
+    const apiCall = (headers: string) =>
+      `POST /api/call/getStatus HTTP/1.1\r\n${headers}Content-Type: application/json\r\nContent-Length: 0\r\n`;
+    const secretHeader = () => `X-Keyport-Secret: ${shell.secret}\r\n`;
+
+    /** 400, a sentence (in an envelope for the API), the connection closed, the core untouched. */
+    function expectUnreadable(answer: Answer, api: boolean, sentence: RegExp): void {
+      expect(answer.status).toBe(400);
+      expect(answer.headers.connection).toBe('close');
+      if (api) {
+        expect(JSON.parse(answer.body)).toEqual({
+          ok: false,
+          error: { code: 'BAD_INPUT', message: expect.stringMatching(sentence) },
+        });
+      } else {
+        expect(answer.headers['content-type']).toBe('text/plain; charset=utf-8');
+        expect(answer.body).toMatch(sentence);
+      }
+      expect(answer.body).not.toContain('<title>');
+      expect(fake.calls).toEqual([]);
+    }
+
+    it('two Host headers, its own first and a foreign one second (RFC 9112 §3.2)', async () => {
+      const page = await sendRaw(shell, `GET / HTTP/1.1\r\nHost: ${own()}\r\nHost: evil.example\r\n`);
+      expectUnreadable(page, false, /exactly one plain Host header/);
+      const api = await sendRaw(shell, apiCall(`Host: ${own()}\r\nhost: evil.example\r\n${secretHeader()}`));
+      expectUnreadable(api, true, /exactly one plain Host header/);
+      // Its own Host twice is no less ambiguous to a proxy that joins them.
+      const same = await sendRaw(shell, `GET / HTTP/1.1\r\nHost: ${own()}\r\nHOST: ${own()}\r\n`);
+      expectUnreadable(same, false, /exactly one plain Host header/);
+    });
+
+    it.each([
+      ['userinfo', () => `Host: user@${own()}\r\n`],
+      ['a space inside', () => `Host: 127.0.0.1 :${shell.port}\r\n`],
+      ['a list of hosts', () => `Host: ${own()},evil.example\r\n`],
+      ['a path', () => `Host: ${own()}/x\r\n`],
+      ['nothing', () => 'Host:\r\n'],
+    ])('a Host with %s', async (_name, host) => {
+      const answer = await sendRaw(shell, `GET / HTTP/1.1\r\n${host()}`);
+      expectUnreadable(answer, false, /exactly one plain Host header/);
+    });
+
+    it('an HTTP/1.0 request without Host', async () => {
+      expectUnreadable(await sendRaw(shell, 'GET / HTTP/1.0\r\n'), false, /exactly one plain Host header/);
+    });
+
+    it.each([
+      ['Origin', () => `Origin: http://${own()}\r\nOrigin: http://evil.example\r\n`],
+      ['Sec-Fetch-Site', () => 'Sec-Fetch-Site: same-origin\r\nSec-Fetch-Site: cross-site\r\n'],
+      ['X-Keyport-Secret', () => secretHeader()],
+    ])('an API call with %s twice', async (header, again) => {
+      const answer = await sendRaw(shell, apiCall(`Host: ${own()}\r\n${secretHeader()}${again()}`));
+      expectUnreadable(answer, true, new RegExp(`sends its ${header} header more than once`));
+    });
+
+    it.each([
+      ['an absolute-form target naming another host', () => 'GET http://evil.example/ HTTP/1.1'],
+      ['an absolute-form target naming the shell itself', () => `GET http://${own()}/ HTTP/1.1`],
+      ['the asterisk form', () => 'OPTIONS * HTTP/1.1'],
+    ])('%s', async (_name, line) => {
+      const answer = await sendRaw(shell, `${line()}\r\nHost: ${own()}\r\n`);
+      expectUnreadable(answer, false, /only answers requests for its own pages/);
+    });
+
+    it('still answers one plain Host, in any letter case', async () => {
+      const answer = await sendRaw(shell, `GET / HTTP/1.1\r\nhOsT: LOCALHOST:${shell.port}\r\n`);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toContain('<title>Keyport</title>');
     });
   });
 

@@ -24,12 +24,13 @@ import {
 import type { AppErrorCode } from '../../shared/app-api/app-errors.ts';
 import { dispatchAppCall } from '../bridge/app-dispatch.ts';
 import { SECURITY_HEADERS } from '../bridge/content-security-policy.ts';
-import { allowedHosts, checkCaller, checkHost, newSecret } from './request-guard.ts';
+import { allowedHosts, checkCaller, checkHost, newSecret, type Refusal } from './request-guard.ts';
 import { resolveStaticFile, serveStaticFile } from './static-files.ts';
 
 /** Inputs are a few short strings; anything near this size is not from the renderer. */
 export const MAX_BODY_BYTES = 64 * 1024;
 const HEARTBEAT_MS = 15_000;
+const OWN_PAGES_ONLY: Refusal = { status: 400, message: 'Keyport only answers requests for its own pages.' };
 
 export interface WebShellOptions {
   core: AppApi & AppEventSource;
@@ -71,27 +72,15 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     const pathname = target.startsWith('/') ? new URL(`http://keyport.invalid${target}`).pathname : null;
     const isApi = pathname !== null && (pathname === '/api' || pathname.startsWith('/api/'));
     const hostRefusal = checkHost(req, hosts);
-    if (hostRefusal) {
-      if (isApi) sendEnvelope(res, hostRefusal.status, 'FORBIDDEN', hostRefusal.message);
-      else sendText(res, hostRefusal.status, hostRefusal.message);
-      return;
-    }
-    if (pathname === null) {
-      sendText(res, 400, 'Bad request.');
-      return;
-    }
+    if (hostRefusal) return sendRefusal(res, hostRefusal, isApi);
+    // An absolute-form target ("http://evil.example/") names its own host, which RFC 9112
+    // §3.2.2 says wins over Host: the Host just checked would not be the one meant. Browsers
+    // send that form only to proxies, "*" only with OPTIONS; neither is for this shell.
+    if (pathname === null) return sendRefusal(res, OWN_PAGES_ONLY, false);
 
     if (isApi) {
       const refusal = checkCaller(req, hosts, secret);
-      if (refusal) {
-        sendEnvelope(
-          res,
-          refusal.status,
-          refusal.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN',
-          refusal.message,
-        );
-        return;
-      }
+      if (refusal) return sendRefusal(res, refusal, true);
       const call = /^\/api\/call\/([^/]+)$/.exec(pathname);
       if (call) {
         if (req.method !== 'POST') return sendMethodNotAllowed(res, 'POST');
@@ -268,17 +257,32 @@ function sendEnvelope(
   sendJson(res, status, envelope, closeConnection);
 }
 
+const REFUSAL_CODES = {
+  400: 'BAD_INPUT',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+} as const satisfies Record<Refusal['status'], AppErrorCode>;
+
+/** A guard's refusal: an envelope for the API, a sentence for pages. */
+function sendRefusal(res: ServerResponse, refusal: Refusal, isApi: boolean): void {
+  // A request the guard cannot read is not the renderer's: answer it and hang up.
+  const close = refusal.status === 400;
+  if (isApi) sendEnvelope(res, refusal.status, REFUSAL_CODES[refusal.status], refusal.message, close);
+  else sendText(res, refusal.status, refusal.message, close);
+}
+
 function sendMethodNotAllowed(res: ServerResponse, allow: string): void {
   res.setHeader('Allow', allow);
   sendEnvelope(res, 405, 'BAD_INPUT', `Use ${allow} here.`);
 }
 
-function sendText(res: ServerResponse, status: number, text: string): void {
+function sendText(res: ServerResponse, status: number, text: string, closeConnection = false): void {
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     'Content-Type': 'text/plain; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(text)),
     'Cache-Control': 'no-store',
+    ...(closeConnection ? { Connection: 'close' } : {}),
   });
   res.end(text);
 }

@@ -83,6 +83,10 @@ const PROVIDER_SENTENCES: Record<ErrorCode, string> = {
   TRANSACTION_USED: 'That license handshake was already used. Try installing again.',
   TRANSACTION_EXPIRED: 'The license handshake took too long. Try installing again.',
   PAYLOAD_TOO_LARGE: 'That is too large to send.',
+  REQUEST_TIMEOUT: 'The store did not receive the request in time. Check your connection and try again.',
+  EXPECTATION_FAILED: 'The app sent a request the store does not support. Update the app.',
+  HEADERS_TOO_LARGE:
+    'The app sent a request the store refuses as too large. Sign out and in again; if it persists, update the app.',
   UNSUPPORTED_MEDIA_TYPE: 'The app sent something the store does not accept. Update the app.',
   RANGE_NOT_SATISFIABLE: 'The download could not resume. Try installing again.',
   IDEMPOTENCY_KEY_REUSED: 'The store saw a conflicting retry. Try again.',
