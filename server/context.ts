@@ -2,6 +2,7 @@
  * What every route plugin is given: the database, the signer, the artifact store, the
  * settings and the clock. Built once by buildApp; plugins never reach for globals.
  */
+import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../shared/packages/archive-safety.ts';
 import type { RegistryDb } from './db/database.ts';
 import type { ArtifactStore } from './lib/artifacts.ts';
 import type { LicenseSigner } from './lib/license-signer.ts';
@@ -16,7 +17,10 @@ export interface ProviderSettings {
   leaseSeconds: number;
   transactionTtlSeconds: number;
   sessionTtlSeconds: number;
+  /** Largest release upload (compressed). */
   maxReleaseBytes: number;
+  /** How large a release may expand (total, per entry, entry count). */
+  archiveLimits: ArchiveLimits;
   rateLimits: {
     enabled: boolean;
     /** Failed sign-ins per email address. */
@@ -46,6 +50,7 @@ export const DEFAULT_SETTINGS: ProviderSettings = {
   transactionTtlSeconds: 10 * 60,
   sessionTtlSeconds: 30 * 24 * 3600,
   maxReleaseBytes: 256 * 1024 * 1024,
+  archiveLimits: DEFAULT_ARCHIVE_LIMITS,
   rateLimits: {
     enabled: true,
     loginFailuresPerEmail: { max: 5, windowSeconds: 15 * 60 },

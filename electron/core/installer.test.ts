@@ -26,7 +26,14 @@ import {
   resolveEntryPoint,
   uninstallPackage,
 } from './installer.ts';
-import { maliciousCases, rawTar, rawTarGz } from '../../test-support/malicious-archives.ts';
+import {
+  ambiguousCases,
+  bombHead,
+  maliciousCases,
+  packageWith,
+  rawTar,
+  rawTarGz,
+} from '../../test-support/malicious-archives.ts';
 import { appErrorOf } from '../../test-support/app-error-of.ts';
 
 let work: string;
@@ -214,6 +221,62 @@ describe('installPackage', () => {
       // Nothing outside the root changed, the previous install is intact, no leftovers.
       expect(await snapshot(world)).toEqual(before);
       expect(await readFile('/etc/passwd', 'utf8')).not.toContain('pwned');
+    });
+  });
+
+  describe('refuses a package whose meaning depends on the extractor, before writing anything', () => {
+    it.each(ambiguousCases().map((c) => [c.name, c] as const))('%s', async (_name, ambiguous) => {
+      await install(await goodPackage('1.0.0'));
+      const before = await snapshot(world);
+      const error = await appErrorOf(install(ambiguous.archive));
+      expect(error.message).toContain(ambiguous.names);
+      expect(error.code).toBe(
+        ambiguous.names.includes('not valid gzip') ? 'INSTALL_FAILED' : 'UNSAFE_PACKAGE',
+      );
+      expect(await snapshot(world)).toEqual(before);
+    });
+  });
+
+  describe('refuses a decompression bomb before writing it', () => {
+    it('at the header of an entry over the default per-entry limit (a mirror serving a bomb)', async () => {
+      await install(await goodPackage('1.0.0'));
+      const before = await snapshot(world);
+      // Claims 2 GiB, holds 64 KiB: "too large", not "cut short", so it was refused at the header.
+      const error = await appErrorOf(install(bombHead(2 * 1024 ** 3)));
+      expect(error.code).toBe('UNSAFE_PACKAGE');
+      expect(error.message).toContain('expands to more than a package may');
+      expect(error.message).toContain('bomb.bin expands to 2147483648 bytes');
+      expect(await snapshot(world)).toEqual(before);
+    });
+
+    it.each([
+      [
+        'total size',
+        { maxExpandedBytes: 3000, maxEntries: 100, maxEntryBytes: 3000 },
+        'more than the 3000 bytes allowed',
+      ],
+      ['entry count', { maxExpandedBytes: 1e6, maxEntries: 3, maxEntryBytes: 1e6 }, 'more than 3 entries'],
+      [
+        'entry size',
+        { maxExpandedBytes: 1e6, maxEntries: 100, maxEntryBytes: 2000 },
+        'expands to 2001 bytes',
+      ],
+    ])('over the %s given', async (_limit, limits, sentence) => {
+      const archive = packageWith([
+        { path: 'a.bin', body: Buffer.alloc(2001) },
+        { path: 'b.bin', body: Buffer.alloc(1000) },
+      ]);
+      const error = await appErrorOf(
+        installPackage({
+          archivePath: await archiveFile('limited', archive),
+          installRoot: root,
+          softwareId: 'demo',
+          limits,
+        }),
+      );
+      expect(error.code).toBe('UNSAFE_PACKAGE');
+      expect(error.message).toContain(sentence);
+      expect(await readdir(root).catch(() => [])).not.toContain('demo');
     });
   });
 

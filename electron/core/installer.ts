@@ -32,13 +32,15 @@ import path from 'node:path';
 import { extract, type ReadEntry } from 'tar';
 import { PackageManifest, SoftwareId } from '../../shared/provider-api/schemas.ts';
 import {
+  ArchiveRefusal,
+  DEFAULT_ARCHIVE_LIMITS,
   normaliseEntryPath,
   unsafeEntryReason,
   type ArchiveEntry,
+  type ArchiveLimits,
 } from '../../shared/packages/archive-safety.ts';
 import { AppError } from '../../shared/app-api/app-errors.ts';
 import {
-  describeEntry,
   MANIFEST_NAME,
   MAX_MANIFEST_BYTES,
   scanArchive,
@@ -59,6 +61,8 @@ export interface InstallOptions {
   softwareId: string;
   /** Called as each archive entry has been written. */
   onProgress?: (done: { entries: number; bytes: number }) => void;
+  /** How large the package may expand; the shared defaults unless given. */
+  limits?: ArchiveLimits;
 }
 
 const MANIFEST = MANIFEST_NAME;
@@ -79,7 +83,7 @@ export async function installPackage(options: InstallOptions): Promise<Installed
   return exclusively(installDir, async () => {
     let staging: string | null = null;
     try {
-      const approved = await checkArchive(archivePath);
+      const approved = await checkArchive(archivePath, options.limits ?? DEFAULT_ARCHIVE_LIMITS);
       await mkdir(root, { recursive: true });
       staging = await makeWorkDir(root, 'staging', softwareId);
       await expandInto(staging, archivePath, approved, onProgress);
@@ -176,16 +180,18 @@ export async function cleanupInstallLeftovers(installRoot: string): Promise<void
 // ── step 1: check every entry before writing anything ─────────────────────
 
 /** What the first pass approved, in archive order. */
-type ApprovedEntries = ArchiveEntry[];
+type ApprovedEntries = (ArchiveEntry & { size: number })[];
 
-async function checkArchive(archivePath: string): Promise<ApprovedEntries> {
+async function checkArchive(archivePath: string, limits: ArchiveLimits): Promise<ApprovedEntries> {
   await assertGzip(archivePath);
-  // Streamed, never the whole archive in memory; only headers matter in this pass.
-  const scan = await scanArchive(createReadStream(archivePath)).catch((error: unknown) => {
-    throw damaged(error);
+  // Streamed, never the whole archive in memory; a bomb is refused once it passes the limit.
+  const scan = await scanArchive(createReadStream(archivePath), limits).catch((error: unknown) => {
+    if (!(error instanceof ArchiveRefusal) || error.kind === 'damaged') throw damaged(error);
+    throw new AppError(
+      'UNSAFE_PACKAGE',
+      error.kind === 'too-large' ? tooLargeSentence(error.message) : unsafePackageSentence(error.message),
+    );
   });
-  if (scan.unsafe) throw new AppError('UNSAFE_PACKAGE', unsafePackageSentence(scan.unsafe));
-  if (scan.entries.length === 0) throw damaged(new Error('the archive is empty'));
   return scan.entries;
 }
 
@@ -226,7 +232,7 @@ async function expandInto(
       const read = entry as ReadEntry;
       // Defence in depth: the archive must be exactly what the first pass approved.
       const expected = approved[index++];
-      if (!expected || !sameEntry(expected, describeEntry(read))) {
+      if (!expected || !sameEntry(expected, read)) {
         divergence ??= `${read.path}: the archive changed while it was being installed`;
         return false;
       }
@@ -273,8 +279,13 @@ function extractionError(error: unknown): AppError {
   return damaged(error);
 }
 
-function sameEntry(a: ArchiveEntry, b: ArchiveEntry): boolean {
-  return a.path === b.path && a.type === b.type && (a.linkpath ?? '') === (b.linkpath ?? '');
+function sameEntry(approved: ApprovedEntries[number], read: ReadEntry): boolean {
+  return (
+    approved.path === read.path &&
+    approved.type === read.type &&
+    (approved.linkpath ?? '') === (read.linkpath ?? '') &&
+    approved.size === read.size
+  );
 }
 
 /** No setuid/setgid/sticky bits, nothing writable by others; executables stay executable. */
@@ -482,6 +493,10 @@ function isMissing(error: unknown): boolean {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function tooLargeSentence(reason: string): string {
+  return `Keyport refused to install this package: it expands to more than a package may (${reason}). Contact the publisher.`;
 }
 
 function unsafePackageSentence(reason: string): string {

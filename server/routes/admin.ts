@@ -1,4 +1,5 @@
 /** Admin: the retailer's provisioning, catalog publishing and the audit log. */
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   CreateSoftwareBody,
@@ -12,7 +13,7 @@ import {
   PACKAGE_TYPES,
 } from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
-import { createSoftware, provision, publishRelease } from '../services/admin.ts';
+import { createSoftware, provision, publishRelease, releaseTooLarge } from '../services/admin.ts';
 import { requireAdmin } from '../lib/auth.ts';
 import { toDevice, toUser } from '../lib/mappers.ts';
 import { problem } from '../lib/problem.ts';
@@ -20,11 +21,10 @@ import { adminAuth, problems } from './schema-helpers.ts';
 
 export const adminRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = async (app, { ctx }) => {
   app.addHook('onRequest', requireAdmin(ctx));
-  app.addContentTypeParser(
-    PACKAGE_TYPES,
-    { parseAs: 'buffer', bodyLimit: ctx.settings.maxReleaseBytes },
-    (_request, body, done) => done(null, body),
-  );
+  // A release is streamed, never buffered: the body stays the request stream, and the
+  // publish service enforces the size limit while it reads (Fastify's bodyLimit only
+  // applies to bodies it buffers itself).
+  app.addContentTypeParser(PACKAGE_TYPES, (_request, payload, done) => done(null, payload));
   const tags = ['admin'];
   const security = adminAuth;
 
@@ -74,7 +74,6 @@ export const adminRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = asyn
   app.post(
     '/v1/admin/software/:softwareId/releases',
     {
-      bodyLimit: ctx.settings.maxReleaseBytes,
       schema: {
         tags,
         security,
@@ -102,10 +101,17 @@ export const adminRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = asyn
           'send the .tar.gz as the body, with content-type application/gzip',
         );
       }
-      const body = request.body;
-      const archive = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-      const release = await publishRelease(ctx, request.params.softwareId, archive);
-      return reply.code(201).send({ release });
+      const declared = Number(request.headers['content-length'] ?? 0);
+      const upload = request.body instanceof Readable ? request.body : Readable.from([]);
+      try {
+        if (declared > ctx.settings.maxReleaseBytes) throw releaseTooLarge(ctx);
+        const release = await publishRelease(ctx, request.params.softwareId, upload);
+        return await reply.code(201).send({ release });
+      } catch (error) {
+        // Refused before the client finished sending: close rather than read the rest.
+        if (!upload.readableEnded) reply.header('connection', 'close');
+        throw error;
+      }
     },
   );
 

@@ -4,13 +4,20 @@
  * so the demo catalog goes through exactly the checks an upload does.
  */
 import type { z } from 'zod';
-import type { CreateSoftwareBody, ProvisionBody, Release } from '../../shared/provider-api/schemas.ts';
+import type {
+  CreateSoftwareBody,
+  PackageManifest,
+  ProvisionBody,
+  Release,
+} from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import { inTransaction, isUniqueViolation } from '../db/database.ts';
 import type { DeviceRow, SoftwareRow, UserRow } from '../db/schema.ts';
 import { normaliseEmail } from './accounts.ts';
 import { recordEvent } from '../lib/audit.ts';
-import { inspectPackage } from '../../shared/packages/package-inspector.ts';
+import { ArchiveRefusal } from '../../shared/packages/archive-safety.ts';
+import { PackageScanner, readPackageManifest } from '../../shared/packages/package-inspector.ts';
+import { UploadTooLargeError, type StagedArtifact } from '../lib/artifacts.ts';
 import { hashPassword } from '../lib/passwords.ts';
 import { problem } from '../lib/problem.ts';
 import { newId } from '../lib/secrets.ts';
@@ -119,10 +126,16 @@ export async function createSoftware(
   return row;
 }
 
+/**
+ * Publishes a release from its upload, streamed: the bytes go to a temporary file while
+ * they are hashed and scanned (PackageScanner: gunzip on libuv's pool, headers read as
+ * they arrive), so memory stays flat and other requests keep being answered whatever the
+ * package's size; a refused upload stops as soon as it is refused and leaves no file.
+ */
 export async function publishRelease(
   ctx: ProviderContext,
   softwareId: string,
-  archive: Buffer,
+  upload: Buffer | AsyncIterable<Buffer>,
 ): Promise<Release> {
   const software = await ctx.registry.db
     .selectFrom('software')
@@ -131,7 +144,63 @@ export async function publishRelease(
     .executeTakeFirst();
   if (!software)
     throw problem('NOT_FOUND', `create software "${softwareId}" before publishing a release of it`);
-  const manifest = await inspectPackage(archive);
+  const { staged, manifest } = await receivePackage(ctx, Buffer.isBuffer(upload) ? [upload] : upload);
+  try {
+    return await recordRelease(ctx, softwareId, manifest, staged);
+  } finally {
+    await staged.discard();
+  }
+}
+
+async function receivePackage(
+  ctx: ProviderContext,
+  upload: AsyncIterable<Buffer> | Iterable<Buffer>,
+): Promise<{ staged: StagedArtifact; manifest: PackageManifest }> {
+  const scanner = new PackageScanner(ctx.settings.archiveLimits);
+  let staged: StagedArtifact | undefined;
+  try {
+    staged = await ctx.artifacts.receive(upload, {
+      maxBytes: ctx.settings.maxReleaseBytes,
+      inspect: (chunk) => scanner.write(chunk),
+    });
+    const manifest = readPackageManifest(await scanner.end());
+    return { staged, manifest };
+  } catch (error) {
+    scanner.abandon();
+    await staged?.discard();
+    throw packageProblem(ctx, error);
+  }
+}
+
+function packageProblem(ctx: ProviderContext, error: unknown): unknown {
+  if (error instanceof UploadTooLargeError) return releaseTooLarge(ctx);
+  if (!(error instanceof ArchiveRefusal)) return error;
+  if (error.kind === 'too-large') {
+    return problem(
+      'PAYLOAD_TOO_LARGE',
+      `the package expands beyond this provider's limits: ${error.message} (see --max-expanded-mib, --max-entry-mib and --max-entries)`,
+    );
+  }
+  return problem('VALIDATION', error.kind === 'unsafe' ? `unsafe archive: ${error.message}` : error.message);
+}
+
+export function releaseTooLarge(ctx: ProviderContext): Error {
+  return problem(
+    'PAYLOAD_TOO_LARGE',
+    `the release is larger than the ${mebibytes(ctx.settings.maxReleaseBytes)} this provider accepts (--max-release-mib)`,
+  );
+}
+
+function mebibytes(bytes: number): string {
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
+}
+
+async function recordRelease(
+  ctx: ProviderContext,
+  softwareId: string,
+  manifest: PackageManifest,
+  staged: StagedArtifact,
+): Promise<Release> {
   const alreadyPublished = (version: string) =>
     problem('ALREADY_EXISTS', `${softwareId} ${version} is already published; bump the version`);
   // Refuse a duplicate before storing its bytes, so a refused upload leaves no file behind.
@@ -142,7 +211,8 @@ export async function publishRelease(
     .where('version', '=', manifest.version)
     .executeTakeFirst();
   if (existing) throw alreadyPublished(manifest.version);
-  const { sha256, sizeBytes } = await ctx.artifacts.put(archive);
+  await staged.keep();
+  const { sha256, sizeBytes } = staged;
   const now = ctx.now();
   const release = {
     software_id: softwareId,

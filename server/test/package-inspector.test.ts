@@ -5,7 +5,11 @@
  * nothing behind. Malicious archives are built by hand (a tiny ustar writer below),
  * because the `tar` package sanitises paths when it creates archives.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +20,12 @@ import {
   type TestProvider,
 } from '../../test-support/provider-harness.ts';
 import { sha256Hex } from '../lib/secrets.ts';
-import { maliciousCases } from '../../test-support/malicious-archives.ts';
+import {
+  ambiguousCases,
+  bombHead,
+  maliciousCases,
+  packageWith,
+} from '../../test-support/malicious-archives.ts';
 
 // ── a minimal ustar writer ───────────────────────────────────────────────────
 interface TarEntry {
@@ -381,3 +390,168 @@ describe('the archives the app refuses to install', () => {
     },
   );
 });
+
+describe('archives whose meaning depends on the extractor', () => {
+  // GNU tar, Python's tarfile and node-tar would each write something different.
+  it.each(ambiguousCases().map((c) => [c.name, c] as const))('%s is refused', async (_name, ambiguous) => {
+    const before = await storedFiles();
+    const response = await publish(ambiguous.archive);
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe('VALIDATION');
+    expect(response.body.detail).toContain(ambiguous.names);
+    expect(await storedFiles()).toEqual(before);
+  });
+
+  it('accepts what real writers make: GNU tar (gnu and pax formats), Python tarfile, node-tar, long names included', async () => {
+    const tool = spawnSync('tar', ['--version']);
+    const python = spawnSync('python3', ['--version']);
+    const work = await mkdtemp(path.join(tmpdir(), 'keyport-writers-'));
+    const src = path.join(work, 'src');
+    const long = `${'d'.repeat(60)}/${'e'.repeat(70)}.txt`;
+    await mkdir(path.join(src, path.dirname(long)), { recursive: true });
+    await writeFile(path.join(src, long), 'long\n');
+    await writeFile(path.join(src, 'main.mjs'), 'console.log(1);\n');
+    await symlink('l'.repeat(120), path.join(src, 'dangling-but-inside'));
+    const writers: [string, () => void][] = [];
+    if (tool.status === 0) {
+      for (const format of ['gnu', 'pax']) {
+        writers.push([
+          `GNU tar --format=${format}`,
+          () => run('tar', [`--format=${format}`, '-czf', archive(format), '-C', src, '.']),
+        ]);
+      }
+    }
+    if (python.status === 0) {
+      writers.push([
+        'Python tarfile (PAX)',
+        () =>
+          run('python3', [
+            '-c',
+            'import sys,tarfile\nt=tarfile.open(sys.argv[1],"w:gz",format=tarfile.PAX_FORMAT)\nt.add(sys.argv[2],".")\nt.close()',
+            archive('python'),
+            src,
+          ]),
+      ]);
+    }
+    expect(writers.length, 'GNU tar and python3 are part of the CI machine').toBeGreaterThan(0);
+    let version = 0;
+    function archive(name: string) {
+      return path.join(work, `${name}.tar.gz`);
+    }
+    for (const [writer, write] of writers) {
+      version += 1;
+      await writeFile(
+        path.join(src, 'keyport.json'),
+        JSON.stringify({ version: `7.0.${version}`, entry: 'main.mjs' }),
+      );
+      write();
+      const file = (await readdir(work)).find((f) => f.endsWith('.tar.gz'))!;
+      const response = await publish(await readFile(path.join(work, file)));
+      expect(response.status, `${writer}: ${JSON.stringify(response.body)}`).toBe(201);
+      await rm(path.join(work, file));
+    }
+    await rm(work, { recursive: true, force: true });
+  });
+});
+
+describe('decompression bombs', () => {
+  it('refuses, at its header, an entry over the default per-entry limit: 413 PAYLOAD_TOO_LARGE', async () => {
+    const before = await storedFiles();
+    // 2 GiB claimed, 64 KiB present: refused as too large, so never read as far as its cut.
+    const response = await publish(bombHead(2 * 1024 ** 3));
+    expect(response.status).toBe(413);
+    expect(response.body.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(response.body.detail).toContain('bomb.bin expands to 2147483648 bytes');
+    expect(response.body.detail).toContain('--max-entry-mib');
+    expect(await storedFiles()).toEqual(before);
+  });
+
+  describe('with the provider limits set low', () => {
+    let small: TestProvider;
+    beforeAll(async () => {
+      small = await startProvider({
+        settings: { archiveLimits: { maxExpandedBytes: 3000, maxEntries: 4, maxEntryBytes: 2000 } },
+      });
+      await small.api('POST', '/v1/admin/software', {
+        token: small.adminToken,
+        body: {
+          softwareId: SW,
+          name: 'Limited',
+          summary: 'Limits under test',
+          priceCents: 0,
+          currency: 'EUR',
+        },
+      });
+    });
+    afterAll(() => small.close());
+    const publishTo = (archive: Buffer) =>
+      small.api('POST', `/v1/admin/software/${SW}/releases`, {
+        token: small.adminToken,
+        rawBody: archive,
+        headers: { 'content-type': 'application/gzip' },
+      });
+    const file = (name: string, bytes: number) => ({ path: name, body: Buffer.alloc(bytes, 0x61) });
+
+    it.each([
+      [
+        'the total expanded size',
+        [file('a.bin', 1500), file('b.bin', 1500)],
+        'more than the 3000 bytes allowed',
+      ],
+      ['the entry count', [file('a', 1), file('b', 1), file('c', 1)], 'more than 4 entries'],
+      ['one entry’s size', [file('big.bin', 2001)], 'big.bin expands to 2001 bytes'],
+    ])('refuses a package over %s', async (_limit, extra, sentence) => {
+      const response = await publishTo(packageWith(extra));
+      expect(response.status).toBe(413);
+      expect(response.body.code).toBe('PAYLOAD_TOO_LARGE');
+      expect(response.body.detail).toContain(sentence);
+    });
+
+    it('accepts one just within every limit', async () => {
+      const response = await publishTo(packageWith([file('a.bin', 1000), file('b.bin', 1900)]));
+      expect(response.status).toBe(201);
+    });
+  });
+});
+
+describe('uploads over the release size limit', () => {
+  let small: TestProvider;
+  beforeAll(async () => {
+    small = await startProvider({ settings: { maxReleaseBytes: 4096 } });
+    await small.api('POST', '/v1/admin/software', {
+      token: small.adminToken,
+      body: { softwareId: SW, name: 'Limited', summary: 'Limits under test', priceCents: 0, currency: 'EUR' },
+    });
+  });
+  afterAll(() => small.close());
+
+  it('refuses a declared length over the limit before reading the body, and closes the connection', async () => {
+    const response = await small.api('POST', `/v1/admin/software/${SW}/releases`, {
+      token: small.adminToken,
+      rawBody: randomBytes(8192),
+      headers: { 'content-type': 'application/gzip' },
+    });
+    expect(response.status).toBe(413);
+    expect(response.body.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(response.body.detail).toContain('--max-release-mib');
+    expect(response.headers.get('connection')).toBe('close');
+  });
+
+  it('refuses a chunked upload (no length) once it passes the limit, leaving no file', async () => {
+    const response = await fetch(`${small.url}/v1/admin/software/${SW}/releases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${small.adminToken}`, 'content-type': 'application/gzip' },
+      body: Readable.toWeb(Readable.from([gzipSync(randomBytes(3000)), randomBytes(3000)])) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { code: string }).code).toBe('PAYLOAD_TOO_LARGE');
+    const incoming = path.join(small.dataDir, 'artifacts', 'incoming');
+    expect(await readdir(incoming).catch(() => [])).toEqual([]);
+  });
+});
+
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`);
+}

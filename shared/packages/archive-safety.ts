@@ -88,3 +88,40 @@ export function unsafeLinkReason(entries: ArchiveEntry[]): string | null {
   }
   return null;
 }
+
+/** How large a package may be once expanded; the provider's settings, the app's ceiling. */
+export interface ArchiveLimits {
+  /** Sum of every entry's size. */
+  maxExpandedBytes: number;
+  /** Entries of any kind (files, folders, links). */
+  maxEntries: number;
+  /** One entry's size. */
+  maxEntryBytes: number;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * Room for real programs (a game's assets run to gigabytes), none for a bomb: node-tar's
+ * only guard, a 1000:1 ratio, let a 3 MiB upload expand to 2 GiB.
+ */
+export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
+  maxExpandedBytes: 1024 * MiB,
+  maxEntries: 20_000,
+  maxEntryBytes: 512 * MiB,
+};
+
+/**
+ * Why an archive is refused: `unsafe` (it could write outside its folder, or means
+ * different things to different extractors), `too-large` (over a limit), `damaged`
+ * (it cannot be read as a .tar.gz).
+ */
+export class ArchiveRefusal extends Error {
+  constructor(
+    readonly kind: 'unsafe' | 'too-large' | 'damaged',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ArchiveRefusal';
+  }
+}
