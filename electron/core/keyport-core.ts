@@ -11,7 +11,7 @@ import type { AppApi, AppEventSource } from '../../shared/app-api/app-api.ts';
 import type { AppOptions } from './app-options.ts';
 import { Copies } from './copies.ts';
 import { CoreEvents } from './core-events.ts';
-import type { CoreDependencies, CoreParts } from './core-parts.ts';
+import type { CoreDependencies as PartsDependencies, CoreParts } from './core-parts.ts';
 import { readDeviceIdentity } from './device-identity.ts';
 import { accountFlow, describeStatus } from './flows/account.ts';
 import { devicesFlow } from './flows/devices.ts';
@@ -26,10 +26,16 @@ import { LicenseKeeper } from './licenses.ts';
 import { LocalStateStore } from './local-state.ts';
 import { ProviderClient } from './provider-client.ts';
 import { openSecretStore } from './secret-store.ts';
-import { Session } from './session.ts';
+import { Reachability, Session, type ReconnectTiming } from './session.ts';
 import { ThisDevice } from './this-device.ts';
 
-export type { CoreDependencies } from './core-parts.ts';
+export interface CoreDependencies extends PartsDependencies {
+  /** The backoff of the probes while the provider cannot be reached (tests make it short). */
+  reconnect?: ReconnectTiming;
+}
+
+/** The parts, with the reachability the composition root drives (the flows only read `online`). */
+type AssembledParts = CoreParts & { reachability: Reachability };
 
 export interface KeyportCore extends AppApi, AppEventSource {
   close(): Promise<void>;
@@ -45,12 +51,24 @@ export async function createKeyportCore(
   const install = installFlow(parts);
   const { cancelAll, ...installMethods } = install;
   const sync = syncFlow(parts);
+  const account = accountFlow(parts);
   const background = startBackgroundSync(parts, sync.sync);
+  parts.reachability.onChange = (online) => {
+    parts.announceStatus();
+    // Back online: catch up on what changed meanwhile (arrivals, departures, leases).
+    if (online) background.catchUp();
+  };
   await mkdir(parts.folders.apps, { recursive: true });
   await cleanupInstallLeftovers(parts.folders.apps);
   background.start();
   return {
-    ...accountFlow(parts),
+    ...account,
+    // A window that asks how things stand while offline (it regained focus, the OS says the
+    // network is back) gets the probe at once; its outcome arrives as `status-changed`.
+    async getStatus() {
+      void parts.reachability.retryNow();
+      return account.getStatus();
+    },
     ...devicesFlow(parts),
     ...storeFlow(parts),
     ...libraryFlow(parts),
@@ -60,6 +78,7 @@ export async function createKeyportCore(
     ...sync,
     subscribe: (listener) => parts.events.subscribe(listener),
     async close() {
+      parts.reachability.close();
       background.stop();
       cancelAll();
       parts.events.clear();
@@ -67,7 +86,7 @@ export async function createKeyportCore(
   } satisfies KeyportCore;
 }
 
-async function assembleParts(options: AppOptions, dependencies: CoreDependencies): Promise<CoreParts> {
+async function assembleParts(options: AppOptions, dependencies: CoreDependencies): Promise<AssembledParts> {
   await mkdir(options.profileDir, { recursive: true, mode: 0o700 });
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const secrets = dependencies.secretStore ?? (await openSecretStore(options));
@@ -79,18 +98,15 @@ async function assembleParts(options: AppOptions, dependencies: CoreDependencies
   const session = new Session(secrets, state, token);
   const now = dependencies.now ?? (() => new Date());
   const events = new CoreEvents();
-  const reachability = { online: true };
   let announceStatus: () => void = () => undefined;
+  // The probe is the cheapest request that needs no account; signed in or not, it tells.
+  const reachability = new Reachability(() => provider.catalog({ limit: 1 }), dependencies.reconnect);
   const provider = new ProviderClient({
     baseUrl: options.providerUrl,
     token: () => session.token,
     fetch: dependencies.fetch,
     retryDelays: dependencies.retryDelays,
-    onReachability: (online) => {
-      if (online === reachability.online) return;
-      reachability.online = online;
-      announceStatus();
-    },
+    onReachability: (online) => reachability.report(online),
   });
   const device = new ThisDevice(identity, options.simulateDevice, provider, session, state);
   const licenses = new LicenseKeeper(
@@ -102,7 +118,7 @@ async function assembleParts(options: AppOptions, dependencies: CoreDependencies
     dependencies.leaseRefreshMarginMs,
   );
   const copies = new Copies(provider, session, state, device, licenses);
-  const parts: CoreParts = {
+  const parts: AssembledParts = {
     options,
     dependencies,
     now,
@@ -139,6 +155,10 @@ function startBackgroundSync(parts: CoreParts, sync: () => Promise<unknown>) {
   let timer: NodeJS.Timeout | undefined;
   const run = () => void sync().catch(() => undefined);
   return {
+    /** Once, now, when background sync is on and someone is signed in. */
+    catchUp() {
+      if (interval > 0 && parts.session.token) run();
+    },
     start() {
       if (interval <= 0) return;
       if (parts.session.token) run();

@@ -10,6 +10,7 @@ import { Sidebar } from './shell/Sidebar.tsx';
 import { Splash } from './shell/Splash.tsx';
 import { StartupProblem } from './shell/StartupProblem.tsx';
 import { resetStores } from './stores/all-stores.ts';
+import { watchConnection } from './stores/connection.ts';
 import { connectAppEvents } from './stores/events.ts';
 import { useNavigationStore } from './stores/navigation.ts';
 import { useSessionStore } from './stores/session.ts';
@@ -29,8 +30,12 @@ export function App() {
 
   useEffect(() => {
     const disconnect = connectAppEvents();
+    const unwatch = watchConnection();
     void useSessionStore.getState().refresh();
-    return disconnect;
+    return () => {
+      unwatch();
+      disconnect();
+    };
   }, []);
 
   // Everything but the session belongs to whoever was signed in: start clean when that changes.

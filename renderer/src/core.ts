@@ -8,11 +8,11 @@
  */
 import type { AppBridge } from '@shared/app-api/app-api.ts';
 import { createAppProxy } from '@shared/app-api/proxy.ts';
-import { createWebShellBridge, takeLaunchSecret } from './web-shell-bridge.ts';
+import { createWebShellBridge, takeLaunchSecret, type WebShellBridge } from './web-shell-bridge.ts';
 
-let webShell: AppBridge | null = null;
+let webShell: WebShellBridge | null = null;
 
-function bridge(): AppBridge {
+function bridge(): AppBridge & Partial<Pick<WebShellBridge, 'onAnswering'>> {
   if (window.keyport) return window.keyport;
   webShell ??= createWebShellBridge(takeLaunchSecret());
   return webShell;
@@ -22,3 +22,11 @@ export const core = createAppProxy({
   invoke: (method, input) => bridge().invoke(method, input),
   onEvent: (listener) => bridge().onEvent(listener),
 });
+
+/**
+ * Told when the local app stops answering this window and when it answers again. Only the
+ * web shell's window can outlive its app; Electron's closes with it, so there it never fires.
+ */
+export function watchLocalApp(listener: (answering: boolean) => void): () => void {
+  return bridge().onAnswering?.(listener) ?? (() => undefined);
+}

@@ -5,6 +5,10 @@
  * The secret arrives in the launch URL's fragment (`#secret=…`), which browsers never
  * send to a server; it is moved to sessionStorage (so a reload keeps working, and it
  * dies with the tab) and wiped from the address bar and history at once.
+ *
+ * Unlike Electron's window, this one outlives the process that serves it: the bridge says
+ * when that process stops answering (a call or the event stream cannot reach it) and when it
+ * answers again, and keeps reconnecting the stream with backoff meanwhile.
  */
 import {
   WEB_SHELL_SECRET_HEADER,
@@ -17,8 +21,18 @@ const SECRET_STORAGE_KEY = 'keyport.web-shell.secret';
 
 const NO_SECRET =
   'This window was opened without the key of this Keyport session. Open Keyport from the link `npm start` printed.';
-const SHELL_GONE =
-  'Keyport is not answering on this computer. Check that `npm start` is still running, then try again.';
+/** What a call answers while the local app is gone; screens recognise it with `isNotAnswering`. */
+export const NOT_ANSWERING =
+  'Keyport is not answering on this computer: the app that opened this window has stopped. ' +
+  'This window keeps trying to reach it; if Keyport is no longer running, start it again.';
+
+export const isNotAnswering = (error: { code: string; message: string }): boolean =>
+  error.code === 'UNEXPECTED' && error.message === NOT_ANSWERING;
+
+export interface WebShellBridge extends AppBridge {
+  /** Told when the local app stops answering this window, and when it answers again. */
+  onAnswering(listener: (answering: boolean) => void): () => void;
+}
 
 export function takeLaunchSecret(
   location: Pick<Location, 'hash' | 'pathname' | 'search'> = window.location,
@@ -49,17 +63,12 @@ function isEnvelope(value: unknown): value is AppEnvelope {
   );
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-
-export function createWebShellBridge(secret: string | null, fetchImpl: typeof fetch = fetch): AppBridge {
+export function createWebShellBridge(secret: string | null, fetchImpl: typeof fetch = fetch): WebShellBridge {
   const listeners = new Set<(event: AppEvent) => void>();
+  const answeringListeners = new Set<(answering: boolean) => void>();
+  let answering = true;
+  /** Ends the stream's wait before its next reconnect. */
+  let wake: () => void = () => undefined;
   let stream: AbortController | null = null;
   /**
    * Settles once the event stream is connected (the shell subscribes before it answers),
@@ -71,6 +80,26 @@ export function createWebShellBridge(secret: string | null, fetchImpl: typeof fe
   const emit = (event: AppEvent) => {
     for (const listener of listeners) listener(event);
   };
+
+  /** Any HTTP answer counts (even a refusal): only a request that reaches nothing does not. */
+  const setAnswering = (now: boolean) => {
+    if (now === answering) return;
+    answering = now;
+    // A call got through: the stream need not wait out its backoff to follow.
+    if (now) wake();
+    for (const listener of answeringListeners) listener(now);
+  };
+
+  const sleep = (ms: number, signal: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      wake = done;
+      signal.addEventListener('abort', done);
+    });
 
   /** One shared connection for all listeners; reconnects with backoff while any listen. */
   const pump = async (signal: AbortSignal): Promise<void> => {
@@ -84,6 +113,7 @@ export function createWebShellBridge(secret: string | null, fetchImpl: typeof fe
           credentials: 'omit',
           signal,
         });
+        setAnswering(true);
         // Refusals do not heal by retrying.
         if (response.status === 401 || response.status === 403) return markReady();
         if (response.ok && response.body) {
@@ -96,7 +126,7 @@ export function createWebShellBridge(secret: string | null, fetchImpl: typeof fe
           let buffer = '';
           for (;;) {
             const { value, done } = await reader.read();
-            if (done) break;
+            if (done) break; // the app closed the stream: it is stopping
             buffer += value;
             let newline: number;
             while ((newline = buffer.indexOf('\n')) >= 0) {
@@ -110,9 +140,11 @@ export function createWebShellBridge(secret: string | null, fetchImpl: typeof fe
               }
             }
           }
+          setAnswering(false);
         }
       } catch {
         if (signal.aborted) return markReady();
+        setAnswering(false);
       }
       // Calls need not wait for a stream that is down.
       markReady();
@@ -135,8 +167,10 @@ export function createWebShellBridge(secret: string | null, fetchImpl: typeof fe
           credentials: 'omit',
         });
       } catch {
-        return failure('UNEXPECTED', SHELL_GONE);
+        setAnswering(false);
+        return failure('UNEXPECTED', NOT_ANSWERING);
       }
+      setAnswering(true);
       try {
         const body: unknown = await response.json();
         if (isEnvelope(body)) return body;
@@ -147,6 +181,10 @@ export function createWebShellBridge(secret: string | null, fetchImpl: typeof fe
         'UNEXPECTED',
         `Keyport answered in a way this window does not understand (HTTP ${response.status}). Reload the window.`,
       );
+    },
+    onAnswering(listener) {
+      answeringListeners.add(listener);
+      return () => answeringListeners.delete(listener);
     },
     onEvent(listener) {
       listeners.add(listener);

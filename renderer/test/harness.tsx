@@ -14,9 +14,10 @@ import { userEvent, type UserEvent } from '@testing-library/user-event';
 import type { AppBridge } from '../../shared/app-api/app-api.ts';
 import { dispatchAppCall } from '../../electron/bridge/app-dispatch.ts';
 import { createKeyportCore, type KeyportCore } from '../../electron/core/keyport-core.ts';
+import type { ReconnectTiming } from '../../electron/core/session.ts';
 import { testSecretStore } from '../../test-support/keychain.ts';
 import { startMockServer, type MockServerOptions, type RunningMockServer } from '../../server-mock/server.ts';
-import type { KeyportMock, PublishOptions } from '../../server-mock/mock.ts';
+import { createKeyportMock, type KeyportMock, type PublishOptions } from '../../server-mock/mock.ts';
 import { App } from '../src/App.tsx';
 import { resetStores } from '../src/stores/all-stores.ts';
 
@@ -41,7 +42,13 @@ export interface HarnessDevice {
   profileDir: string;
 }
 
+export interface HarnessOptions extends Pick<MockServerOptions, 'settings'> {
+  /** The core's backoff while the provider is down (the default is the app's own: 1 s to 30 s). */
+  reconnect?: ReconnectTiming;
+}
+
 export interface Harness {
+  /** The provider's HTTP server now (a new one after `startProvider`). */
   server: RunningMockServer;
   mock: KeyportMock;
   /** The device the rendered app runs on. */
@@ -56,10 +63,14 @@ export interface Harness {
   /** Another device of the same user (its own profile and simulated ID), enrolled. */
   otherDevice(account: Account, name: string): Promise<HarnessDevice>;
   publish(options: PublishOptions): Promise<void>;
+  /** The provider goes away: its port refuses connections, as when it is down. */
+  stopProvider(): Promise<void>;
+  /** It is back, on the same address and with everything it knew. */
+  startProvider(): Promise<void>;
   close(): Promise<void>;
 }
 
-async function startDevice(url: string, label: string): Promise<HarnessDevice> {
+async function startDevice(url: string, label: string, reconnect?: ReconnectTiming): Promise<HarnessDevice> {
   const profileDir = await mkdtemp(path.join(tmpdir(), `keyport-ui-${label}-`));
   const deviceName = `${label}-${randomBytes(3).toString('hex')}`;
   const core = await createKeyportCore(
@@ -70,7 +81,7 @@ async function startDevice(url: string, label: string): Promise<HarnessDevice> {
       simulateDevice: deviceName,
       insecureSecretFile: false,
     },
-    { secretStore: await testSecretStore(profileDir), syncIntervalMs: 0, retryDelays: [5] },
+    { secretStore: await testSecretStore(profileDir), syncIntervalMs: 0, retryDelays: [5], reconnect },
   );
   return { core, deviceName, profileDir };
 }
@@ -79,9 +90,13 @@ async function startDevice(url: string, label: string): Promise<HarnessDevice> {
  * Start a mock provider and a device, and point the renderer at that device. Call
  * `close()` in afterEach: it unmounts, resets every store and removes the profiles.
  */
-export async function startHarness(options: Pick<MockServerOptions, 'settings'> = {}): Promise<Harness> {
-  const server = await startMockServer(options);
-  const device = await startDevice(server.url, 'ui');
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  // The harness owns the mock, so the provider can stop and start again around it.
+  const mock = await createKeyportMock({ settings: options.settings });
+  const server = await startMockServer({ mock });
+  const port = Number(new URL(server.url).port);
+  let providerUp = true;
+  const device = await startDevice(server.url, 'ui', options.reconnect);
   const others: HarnessDevice[] = [];
   const bridge: AppBridge = {
     invoke: (method, input) => dispatchAppCall(device.core, method, input),
@@ -93,7 +108,7 @@ export async function startHarness(options: Pick<MockServerOptions, 'settings'> 
   let counter = 0;
   const harness: Harness = {
     server,
-    mock: server.mock,
+    mock,
     device,
     user: userEvent.setup(),
     renderApp: () => render(<App />),
@@ -121,7 +136,15 @@ export async function startHarness(options: Pick<MockServerOptions, 'settings'> 
       return other;
     },
     async publish(publishOptions) {
-      await server.mock.publish(publishOptions);
+      await mock.publish(publishOptions);
+    },
+    async stopProvider() {
+      providerUp = false;
+      await harness.server.close();
+    },
+    async startProvider() {
+      harness.server = await startMockServer({ mock, port });
+      providerUp = true;
     },
     async close() {
       cleanup();
@@ -131,7 +154,8 @@ export async function startHarness(options: Pick<MockServerOptions, 'settings'> 
         await d.core.close();
         await rm(d.profileDir, { recursive: true, force: true });
       }
-      await server.close();
+      if (providerUp) await harness.server.close();
+      await mock.close();
     },
   };
   return harness;

@@ -2,6 +2,7 @@ import type { AppStatus } from '@shared/app-api/app-api.ts';
 import { useLibraryStore } from '../stores/library.ts';
 import { useNavigationStore, type View } from '../stores/navigation.ts';
 import { useSessionStore } from '../stores/session.ts';
+import type { ShownError } from '../errors.ts';
 import { Brand } from '../ui/Brand.tsx';
 
 const VIEWS: Array<{ view: View; label: string; icon: string }> = [
@@ -9,6 +10,27 @@ const VIEWS: Array<{ view: View; label: string; icon: string }> = [
   { view: 'store', label: 'Store', icon: '◈' },
   { view: 'devices', label: 'Devices', icon: '▭' },
 ];
+
+interface Connection {
+  tone: 'ok' | 'warn' | 'bad';
+  label: string;
+  /** What the window is doing about it. */
+  hint?: string;
+}
+
+/**
+ * The connection as it really is. A local app that does not answer comes first: then the
+ * status is only what it said last, and "Online" from back then would be a claim about now.
+ */
+export function describeConnection(
+  status: AppStatus,
+  answering: boolean,
+  problem: ShownError | null,
+): Connection {
+  if (!answering) return { tone: 'bad', label: 'Not answering', hint: 'Reconnecting…' };
+  if (problem) return { tone: 'bad', label: 'Not connected' };
+  return status.online ? { tone: 'ok', label: 'Online' } : { tone: 'warn', label: 'Offline' };
+}
 
 /** Navigation, this device, and who is signed in. */
 export function Sidebar({ status }: { status: AppStatus }) {
@@ -19,6 +41,9 @@ export function Sidebar({ status }: { status: AppStatus }) {
   );
   const signOut = useSessionStore((s) => s.signOut);
   const pending = useSessionStore((s) => s.pending);
+  const answering = useSessionStore((s) => s.answering);
+  const problem = useSessionStore((s) => s.problem);
+  const connection = describeConnection(status, answering, problem);
   const { device, user } = status;
 
   return (
@@ -53,9 +78,12 @@ export function Sidebar({ status }: { status: AppStatus }) {
           <code data-testid="device-id" title={device.deviceId}>
             {device.shortId}
           </code>
-          <span className={`connection ${status.online ? 'ok' : 'warn'}`} data-testid="online">
-            <span className="dot" aria-hidden="true" />
-            {status.online ? 'Online' : 'Offline'}
+          <span aria-live="polite" className="connection-line">
+            <span className={`connection ${connection.tone}`} data-testid="online">
+              <span className="dot" aria-hidden="true" />
+              {connection.label}
+            </span>
+            {connection.hint ? <span className="connection-hint">{connection.hint}</span> : null}
           </span>
         </section>
         {user ? (

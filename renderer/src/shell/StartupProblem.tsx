@@ -1,6 +1,7 @@
 import type { ShownError } from '../errors.ts';
 import { useSessionStore } from '../stores/session.ts';
 import { Logo } from '../ui/Brand.tsx';
+import { Sentence } from '../ui/Sentence.tsx';
 
 /** Shown instead of the app when nothing can work: what happened, and a way to try again. */
 export function StartupProblem({ problem }: { problem: ShownError }) {
@@ -12,7 +13,9 @@ export function StartupProblem({ problem }: { problem: ShownError }) {
       <div className="startup-card" role="alert">
         <Logo large />
         <h1>{keychain ? 'Keyport cannot reach your keychain' : 'Keyport cannot start'}</h1>
-        <p className="sentence">{problem.message}</p>
+        <p className="sentence">
+          <Sentence text={problem.message} />
+        </p>
         <p className="muted">
           {keychain
             ? 'Keyport keeps license keys only in the OS keychain, so it will not store them in plain text behind your back. Once your keychain is running and unlocked, try again; if it still cannot reach it, restart Keyport.'

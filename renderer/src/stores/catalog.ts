@@ -6,8 +6,8 @@
 import { create } from 'zustand';
 import type { AppOutput } from '@shared/app-api/app-api.ts';
 import { core } from '../core.ts';
-import { describeError, type ShownError } from '../errors.ts';
-import { patched } from './records.ts';
+import { describeError, type ShownError, type StaleError } from '../errors.ts';
+import { patched, withoutStaleErrors } from './records.ts';
 
 export type CatalogItem = AppOutput<'browseCatalog'>['items'][number];
 export type SoftwareDetail = AppOutput<'getSoftware'>;
@@ -48,6 +48,8 @@ interface CatalogState {
   search(query?: string): Promise<void>;
   loadMore(): Promise<void>;
   loadDetail(softwareId: string): Promise<void>;
+  /** Drop the errors that no longer hold (the store or the app is back). */
+  forgetErrors(stale: StaleError): void;
 }
 
 // Outside the state on purpose: a reset puts `requestId` back to 0, and an answer still on
@@ -131,5 +133,14 @@ export const useCatalogStore = create<CatalogState>()((set, get) => ({
     } catch (error) {
       patchProgram({ error: describeError(error), loading: undefined });
     }
+  },
+
+  forgetErrors(stale) {
+    const unlessStale = (error: ShownError | null) => (error && stale(error) ? null : error);
+    set((state) => ({
+      error: unlessStale(state.error),
+      moreError: unlessStale(state.moreError),
+      programs: withoutStaleErrors(state.programs, stale),
+    }));
   },
 }));

@@ -5,7 +5,7 @@
 import { create } from 'zustand';
 import type { DeviceSummary } from '@shared/app-api/app-api.ts';
 import { core } from '../core.ts';
-import { describeError, type ShownError } from '../errors.ts';
+import { describeError, type ShownError, type StaleError } from '../errors.ts';
 import { without } from './records.ts';
 
 export type DeviceAction = 'rename' | 'retire';
@@ -21,6 +21,8 @@ interface DevicesState {
   rename(deviceId: string, name: string): Promise<boolean>;
   retire(deviceId: string): Promise<boolean>;
   clearDeviceError(deviceId: string): void;
+  /** Drop the errors that no longer hold (the store or the app is back). */
+  forgetErrors(stale: StaleError): void;
 }
 
 export const useDevicesStore = create<DevicesState>()((set, get) => {
@@ -71,5 +73,10 @@ export const useDevicesStore = create<DevicesState>()((set, get) => {
     rename: (deviceId, name) => onDevice(deviceId, 'rename', () => core.renameDevice({ deviceId, name })),
     retire: (deviceId) => onDevice(deviceId, 'retire', () => core.retireDevice({ deviceId })),
     clearDeviceError: (deviceId) => set((s) => ({ deviceErrors: without(s.deviceErrors, deviceId) })),
+    forgetErrors: (stale) =>
+      set((s) => ({
+        error: s.error && stale(s.error) ? null : s.error,
+        deviceErrors: Object.fromEntries(Object.entries(s.deviceErrors).filter(([, error]) => !stale(error))),
+      })),
   };
 });

@@ -7,8 +7,8 @@
 import { create } from 'zustand';
 import type { InstallProgress, LibraryItem, RunLog, RunResult, SyncReport } from '@shared/app-api/app-api.ts';
 import { core } from '../core.ts';
-import { describeError, type ShownError } from '../errors.ts';
-import { patched } from './records.ts';
+import { describeError, type ShownError, type StaleError } from '../errors.ts';
+import { patched, withoutStaleErrors } from './records.ts';
 
 /** What is being done to a copy right now. The sidebar counts the `install`s. */
 export type CopyAction = 'install' | 'run' | 'uninstall' | 'cancel';
@@ -85,6 +85,8 @@ interface LibraryState {
   sync(): Promise<void>;
   /** The same, quietly and at most every FOCUS_SYNC_INTERVAL_MS, for when the window regains focus. */
   syncIfStale(): Promise<void>;
+  /** Drop the errors that no longer hold (the store or the app is back). */
+  forgetErrors(stale: StaleError): void;
 }
 
 const isCode = (error: unknown, code: string): boolean => describeError(error).code === code;
@@ -280,6 +282,16 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
       } finally {
         set({ syncing: false });
       }
+    },
+
+    forgetErrors(stale) {
+      const unlessStale = (error: ShownError | null) => (error && stale(error) ? null : error);
+      set((state) => ({
+        error: unlessStale(state.error),
+        syncError: unlessStale(state.syncError),
+        // "Try again" under an error repeats its action; with the error gone, so is that.
+        copies: withoutStaleErrors(state.copies, stale, ['failedAction']),
+      }));
     },
   };
 });

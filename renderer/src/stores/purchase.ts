@@ -6,9 +6,9 @@
 import { create } from 'zustand';
 import type { AppOutput } from '@shared/app-api/app-api.ts';
 import { core } from '../core.ts';
-import { describeError, type ShownError } from '../errors.ts';
+import { describeError, type ShownError, type StaleError } from '../errors.ts';
 import { useLibraryStore } from './library.ts';
-import { patched } from './records.ts';
+import { patched, withoutStaleErrors } from './records.ts';
 
 export type Purchase = AppOutput<'buy'>;
 
@@ -27,6 +27,8 @@ interface PurchaseState {
   buy(softwareId: string): Promise<boolean>;
   /** Forget the last attempt's error and result, for a fresh confirmation. */
   startOver(softwareId: string): void;
+  /** Drop the errors that no longer hold (the store or the app is back). */
+  forgetErrors(stale: StaleError): void;
 }
 
 export const usePurchaseStore = create<PurchaseState>()((set, get) => {
@@ -59,5 +61,7 @@ export const usePurchaseStore = create<PurchaseState>()((set, get) => {
 
     // An attempt still under way stays under way: only what the last one ended with goes.
     startOver: (softwareId) => patchAttempt(softwareId, { error: undefined, purchase: undefined }),
+
+    forgetErrors: (stale) => set((state) => ({ attempts: withoutStaleErrors(state.attempts, stale) })),
   };
 });

@@ -1,4 +1,6 @@
 /** Per-item state (busy, errors, progress) lives in records keyed by ID; stores replace, never mutate. */
+import type { ShownError, StaleError } from '../errors.ts';
+
 export function without<T>(record: Record<string, T>, key: string): Record<string, T> {
   const next = { ...record };
   delete next[key];
@@ -21,4 +23,23 @@ export function patched<T extends object>(
   const entry: Record<string, unknown> = { ...current, ...patch };
   for (const [field, value] of Object.entries(entry)) if (value === undefined) delete entry[field];
   return Object.keys(entry).length === 0 ? without(record, key) : { ...record, [key]: entry as T };
+}
+
+/**
+ * `record` with each entry's `error` cleared where `stale` says it no longer holds, along
+ * with the fields that only made sense next to it (`also`).
+ */
+export function withoutStaleErrors<T extends { error?: ShownError }>(
+  record: Record<string, T>,
+  stale: StaleError,
+  also: ReadonlyArray<keyof T> = [],
+): Record<string, T> {
+  let next = record;
+  for (const [key, entry] of Object.entries(record)) {
+    if (!entry.error || !stale(entry.error)) continue;
+    const cleared = { error: undefined } as Partial<T>;
+    for (const field of also) cleared[field] = undefined;
+    next = patched(next, key, cleared);
+  }
+  return next;
 }

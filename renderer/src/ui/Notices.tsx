@@ -1,6 +1,7 @@
 /** The few shapes every screen uses for "not there yet", "nothing here" and "that failed". */
 import type { ReactNode } from 'react';
 import type { ShownError } from '../errors.ts';
+import { Sentence } from './Sentence.tsx';
 
 /** A failure as a sentence with the next step; never a stack or a status code. */
 export function ErrorNotice({
@@ -19,7 +20,9 @@ export function ErrorNotice({
       <span className="notice-icon" aria-hidden="true">
         !
       </span>
-      <p className="notice-text">{error.message}</p>
+      <p className="notice-text">
+        <Sentence text={error.message} />
+      </p>
       {onRetry ? (
         <button type="button" className="small" onClick={onRetry} disabled={retrying}>
           {retrying ? 'Trying again…' : 'Try again'}

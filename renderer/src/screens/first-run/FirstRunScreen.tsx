@@ -3,6 +3,7 @@ import type { AppStatus } from '@shared/app-api/app-api.ts';
 import { useDevicesStore } from '../../stores/devices.ts';
 import { useSessionStore } from '../../stores/session.ts';
 import { ErrorNotice, Loading } from '../../ui/Notices.tsx';
+import { Sentence } from '../../ui/Sentence.tsx';
 import { programCount } from '../devices/wording.ts';
 import { Brand } from '../../ui/Brand.tsx';
 import '../auth/auth.css';
@@ -127,7 +128,9 @@ function DeviceLimit() {
                   : `${programCount(d.software.length)} registered`}
               </span>
               {deviceErrors[d.deviceId] ? (
-                <span className="error-text">{deviceErrors[d.deviceId]!.message}</span>
+                <span className="error-text">
+                  <Sentence text={deviceErrors[d.deviceId]!.message} />
+                </span>
               ) : null}
             </span>
             <button

@@ -3,6 +3,7 @@ import type { LibraryItem } from '@shared/app-api/app-api.ts';
 import { copyActivity, useLibraryStore } from '../../stores/library.ts';
 import { CoverArt } from '../../ui/CoverArt.tsx';
 import { Badge, ErrorNotice } from '../../ui/Notices.tsx';
+import { Sentence } from '../../ui/Sentence.tsx';
 import { UninstallButton } from './UninstallDialog.tsx';
 
 /**
@@ -25,7 +26,9 @@ export function CopyMovedAway({ item }: { item: LibraryItem }) {
           </h3>
           <Badge tone="muted">Moved</Badge>
         </div>
-        <p className="copy-where">{explanation}</p>
+        <p className="copy-where">
+          <Sentence text={explanation} />
+        </p>
         {error ? <ErrorNotice error={error} testId={`error-${item.softwareId}`} /> : null}
       </div>
       {item.installed ? (

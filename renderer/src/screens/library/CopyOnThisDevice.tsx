@@ -4,6 +4,7 @@ import { formatDate } from '../../format.ts';
 import { copyActivity, useLibraryStore } from '../../stores/library.ts';
 import { CoverArt } from '../../ui/CoverArt.tsx';
 import { Badge, ErrorNotice } from '../../ui/Notices.tsx';
+import { Sentence } from '../../ui/Sentence.tsx';
 import { InstallProgressBar } from './InstallProgressBar.tsx';
 import { RunResultPanel } from './RunResultPanel.tsx';
 import { UninstallButton } from './UninstallDialog.tsx';
@@ -54,7 +55,11 @@ export function CopyOnThisDevice({ item }: { item: LibraryItem }) {
           {item.installed && leaseEnds ? <li data-testid="copy-lease">License until {leaseEnds}</li> : null}
           {!item.installed ? <li>Registered to this device</li> : null}
         </ul>
-        {item.problem && !installing ? <p className="copy-problem">{item.problem}</p> : null}
+        {item.problem && !installing ? (
+          <p className="copy-problem">
+            <Sentence text={item.problem} />
+          </p>
+        ) : null}
       </div>
       <div className="copy-actions">
         {item.state === 'installed' ? (
