@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { readCommandLine } from '../shared/command-line.ts';
 import { onStopSignal } from '../shared/stop-signals.ts';
 import { buildApp } from './app.ts';
+import { DEFAULT_SETTINGS, type ProviderSettings } from './context.ts';
 import { isPostgresUrl } from './db/database.ts';
 import { DEMO_ACCOUNT, seedDemo } from './seed/demo.ts';
 
@@ -25,6 +26,12 @@ const USAGE = `Usage: keyport-provider [options]   (in a checkout: npm run serve
                          (or KEYPORT_SEED_DEMO=1)
   --device-limit N       devices per user (default 5, or KEYPORT_DEVICE_LIMIT)
   --issuer NAME          "iss" of license keys (default keyport)
+  --max-release-mib N    largest release upload, compressed (default 256, or KEYPORT_MAX_RELEASE_MIB)
+  --max-expanded-mib N   largest size a release may expand to (default 1024, or
+                         KEYPORT_MAX_EXPANDED_MIB); refused while it streams in
+  --max-entry-mib N      largest single file in a release (default 512, or KEYPORT_MAX_ENTRY_MIB)
+  --max-entries N        most files, folders and links in a release (default 20000, or
+                         KEYPORT_MAX_ENTRIES)
   --rotate-license-key   add a new license-signing key (old ones stay in the JWKS); it signs
                          at once on SQLite, and 10 minutes later on PostgreSQL, once every
                          instance and client cache has its public key
@@ -47,6 +54,28 @@ function prebuiltDemoPrograms(): string | undefined {
   return existsSync(dir) ? dir : undefined;
 }
 
+const MiB = 1024 * 1024;
+
+/** Upload and expansion limits for releases, from flags or the environment. */
+function releaseLimits(
+  values: Record<string, string | boolean | undefined>,
+  wholeNumber: (name: string, value: string | undefined, fallback: number) => number,
+): Pick<ProviderSettings, 'maxReleaseBytes' | 'archiveLimits'> {
+  const read = (flag: string, variable: string, fallback: number) =>
+    wholeNumber(`--${flag}`, (values[flag] as string | undefined) ?? env(variable), fallback);
+  const defaults = DEFAULT_SETTINGS.archiveLimits;
+  return {
+    maxReleaseBytes:
+      read('max-release-mib', 'KEYPORT_MAX_RELEASE_MIB', DEFAULT_SETTINGS.maxReleaseBytes / MiB) * MiB,
+    archiveLimits: {
+      maxExpandedBytes:
+        read('max-expanded-mib', 'KEYPORT_MAX_EXPANDED_MIB', defaults.maxExpandedBytes / MiB) * MiB,
+      maxEntryBytes: read('max-entry-mib', 'KEYPORT_MAX_ENTRY_MIB', defaults.maxEntryBytes / MiB) * MiB,
+      maxEntries: read('max-entries', 'KEYPORT_MAX_ENTRIES', defaults.maxEntries),
+    },
+  };
+}
+
 /** The PostgreSQL URL if one is given; SQLite (undefined) otherwise. */
 function databaseUrl(value: string | undefined, fail: (message: string) => never): string | undefined {
   const url = value ?? env('DATABASE_URL');
@@ -65,6 +94,10 @@ async function main(): Promise<void> {
     'seed-demo': { type: 'boolean', default: false },
     'device-limit': { type: 'string' },
     issuer: { type: 'string' },
+    'max-release-mib': { type: 'string' },
+    'max-expanded-mib': { type: 'string' },
+    'max-entry-mib': { type: 'string' },
+    'max-entries': { type: 'string' },
     'rotate-license-key': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   });
@@ -84,6 +117,7 @@ async function main(): Promise<void> {
     settings: {
       deviceLimit: wholeNumber('--device-limit', values['device-limit'] ?? env('KEYPORT_DEVICE_LIMIT'), 5),
       ...(values.issuer ? { issuer: values.issuer } : {}),
+      ...releaseLimits(values, wholeNumber),
       rateLimits: { enabled: process.env.KEYPORT_RATE_LIMITS !== 'off' },
     },
   });
