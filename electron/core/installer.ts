@@ -40,11 +40,7 @@ import {
   type ArchiveLimits,
 } from '../../shared/packages/archive-safety.ts';
 import { AppError } from '../../shared/app-api/app-errors.ts';
-import {
-  MANIFEST_NAME,
-  MAX_MANIFEST_BYTES,
-  scanArchive,
-} from '../../shared/packages/package-inspector.ts';
+import { MANIFEST_NAME, MAX_MANIFEST_BYTES, scanArchive } from '../../shared/packages/package-inspector.ts';
 
 export interface InstalledPackage {
   softwareId: string;
