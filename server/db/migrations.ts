@@ -200,6 +200,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003_release_expansion': {
+      async up(db: Kysely<unknown>) {
+        // What each release expands to, measured at publish, so the app can hold a package
+        // to exactly that (releases published before this say nothing: null).
+        await db.schema.alterTable('releases').addColumn('expanded_bytes', 'bigint').execute();
+        await db.schema.alterTable('releases').addColumn('entry_count', 'integer').execute();
+      },
+    },
   };
 }
 

@@ -45,6 +45,9 @@ export interface ReleasesTable {
   size_bytes: number;
   entry: string;
   published_at: string;
+  /** What the package expands to and how many entries it holds; null before migration 0003. */
+  expanded_bytes: number | null;
+  entry_count: number | null;
 }
 
 export interface PurchasesTable {

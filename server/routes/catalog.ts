@@ -94,6 +94,8 @@ export const catalogRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = as
             version: r.version,
             sha256: r.sha256,
             sizeBytes: Number(r.size_bytes),
+            expandedBytes: r.expanded_bytes === null ? null : Number(r.expanded_bytes),
+            entryCount: r.entry_count === null ? null : Number(r.entry_count),
             entry: r.entry,
             publishedAt: r.published_at,
           })),

@@ -144,18 +144,25 @@ export async function publishRelease(
     .executeTakeFirst();
   if (!software)
     throw problem('NOT_FOUND', `create software "${softwareId}" before publishing a release of it`);
-  const { staged, manifest } = await receivePackage(ctx, Buffer.isBuffer(upload) ? [upload] : upload);
+  const received = await receivePackage(ctx, Buffer.isBuffer(upload) ? [upload] : upload);
   try {
-    return await recordRelease(ctx, softwareId, manifest, staged);
+    return await recordRelease(ctx, softwareId, received);
   } finally {
-    await staged.discard();
+    await received.staged.discard();
   }
+}
+
+interface ReceivedPackage {
+  staged: StagedArtifact;
+  manifest: PackageManifest;
+  expandedBytes: number;
+  entryCount: number;
 }
 
 async function receivePackage(
   ctx: ProviderContext,
   upload: AsyncIterable<Buffer> | Iterable<Buffer>,
-): Promise<{ staged: StagedArtifact; manifest: PackageManifest }> {
+): Promise<ReceivedPackage> {
   const scanner = new PackageScanner(ctx.settings.archiveLimits);
   let staged: StagedArtifact | undefined;
   try {
@@ -163,8 +170,9 @@ async function receivePackage(
       maxBytes: ctx.settings.maxReleaseBytes,
       inspect: (chunk) => scanner.write(chunk),
     });
-    const manifest = readPackageManifest(await scanner.end());
-    return { staged, manifest };
+    const scan = await scanner.end();
+    const manifest = readPackageManifest(scan);
+    return { staged, manifest, expandedBytes: scan.expandedBytes, entryCount: scan.entries.length };
   } catch (error) {
     scanner.abandon();
     await staged?.discard();
@@ -198,8 +206,7 @@ function mebibytes(bytes: number): string {
 async function recordRelease(
   ctx: ProviderContext,
   softwareId: string,
-  manifest: PackageManifest,
-  staged: StagedArtifact,
+  { staged, manifest, expandedBytes, entryCount }: ReceivedPackage,
 ): Promise<Release> {
   const alreadyPublished = (version: string) =>
     problem('ALREADY_EXISTS', `${softwareId} ${version} is already published; bump the version`);
@@ -219,6 +226,8 @@ async function recordRelease(
     version: manifest.version,
     sha256,
     size_bytes: sizeBytes,
+    expanded_bytes: expandedBytes,
+    entry_count: entryCount,
     entry: manifest.entry,
     published_at: now.toISOString(),
   };
@@ -239,6 +248,8 @@ async function recordRelease(
     version: release.version,
     sha256,
     sizeBytes,
+    expandedBytes,
+    entryCount,
     entry: release.entry,
     publishedAt: release.published_at,
   };

@@ -192,6 +192,9 @@ describe('catalog and purchases', () => {
             version: '1.0.0',
             sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
             sizeBytes: sizes.get('alpha-paint'),
+            // keyport.json and main.mjs, measured at publish.
+            expandedBytes: expect.any(Number),
+            entryCount: 2,
             entry: 'main.mjs',
             publishedAt: expect.any(String),
           },

@@ -112,6 +112,26 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
 };
 
 /**
+ * The limits an install is held to: exactly what the provider measured when it accepted
+ * the release (so a package it accepted under raised limits still installs, and a mirror
+ * cannot serve more), or the defaults for a release published before it measured.
+ */
+export function limitsDeclaredBy(release: {
+  expandedBytes?: number | null;
+  entryCount?: number | null;
+}): ArchiveLimits {
+  const { expandedBytes, entryCount } = release;
+  if (
+    expandedBytes === null ||
+    expandedBytes === undefined ||
+    entryCount === null ||
+    entryCount === undefined
+  )
+    return DEFAULT_ARCHIVE_LIMITS;
+  return { maxExpandedBytes: expandedBytes, maxEntries: entryCount, maxEntryBytes: expandedBytes };
+}
+
+/**
  * Why an archive is refused: `unsafe` (it could write outside its folder, or means
  * different things to different extractors), `too-large` (over a limit), `damaged`
  * (it cannot be read as a .tar.gz).

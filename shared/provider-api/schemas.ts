@@ -112,6 +112,10 @@ export const Release = z.object({
   version: z.string(),
   sha256: z.string(),
   sizeBytes: z.number().int(),
+  /** What the package expands to, measured at publish; the app holds the install to it. */
+  expandedBytes: z.number().int().nullish(),
+  /** Files, folders and links in the package, counted at publish. */
+  entryCount: z.number().int().nullish(),
   entry: z.string(),
   publishedAt: Timestamp,
 });

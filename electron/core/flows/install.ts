@@ -7,6 +7,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppApi, InstallProgress } from '../../../shared/app-api/app-api.ts';
 import { AppError } from '../../../shared/app-api/app-errors.ts';
+import { limitsDeclaredBy } from '../../../shared/packages/archive-safety.ts';
 import type { CoreParts } from '../core-parts.ts';
 import { download } from '../downloader.ts';
 import { installPackage, uninstallPackage } from '../installer.ts';
@@ -66,7 +67,12 @@ export function installFlow(parts: CoreParts): InstallFlow {
       const done = { receivedBytes: downloaded.sizeBytes, totalBytes: downloaded.sizeBytes };
       progress({ phase: 'installing', ...done, bytesPerSecond: 0, etaSeconds: 0 });
       checkpoint();
-      const installed = await installPackage({ archivePath, installRoot: folders.apps, softwareId });
+      const installed = await installPackage({
+        archivePath,
+        installRoot: folders.apps,
+        softwareId,
+        limits: limitsDeclaredBy(release ?? {}),
+      });
       await state.update((current) => {
         const copy = current.copies[softwareId];
         if (copy) {
