@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { Parser } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packFiles } from '../seed/package-builder.ts';
 import {
@@ -295,6 +296,7 @@ describe('admin', () => {
           version: '0.9.0',
           sha256: digest,
           sizeBytes: archive.length,
+          ...(await expansionOf(archive)),
           entry: 'main.mjs',
           publishedAt: provider.clock.now().toISOString(),
         },
@@ -461,3 +463,21 @@ describe('admin', () => {
     });
   });
 });
+
+/** What node-tar (not the provider's own reader) says the archive expands to. */
+async function expansionOf(archive: Buffer): Promise<{ expandedBytes: number; entryCount: number }> {
+  const figures = { expandedBytes: 0, entryCount: 0 };
+  const parser = new Parser({
+    onReadEntry: (entry) => {
+      figures.expandedBytes += entry.size;
+      figures.entryCount += 1;
+      entry.resume();
+    },
+  });
+  await new Promise((resolve, reject) => {
+    parser.on('end', resolve);
+    parser.on('error', reject);
+    parser.end(archive);
+  });
+  return figures;
+}
