@@ -60,6 +60,8 @@ export interface BuildOptions {
   /** Clock, for tests of expiry. */
   now?: () => Date;
   rotateLicenseKey?: boolean;
+  /** PostgreSQL: how often shared signing keys are re-read (default 30 s). */
+  licenseKeyReloadMs?: number;
 }
 
 export type SettingsOverrides = Partial<Omit<ProviderSettings, 'rateLimits'>> & {
@@ -102,7 +104,10 @@ async function openSecrets(
   const rotate = options.rotateLicenseKey;
   if (registry.dialect === 'postgres') {
     return {
-      signer: await LicenseSigner.openShared(registry.db, { rotate }),
+      signer: await LicenseSigner.openShared(registry.db, {
+        rotate,
+        reloadEveryMs: options.licenseKeyReloadMs,
+      }),
       adminToken: await sharedAdminToken(registry.db, options.dataDir, options.adminToken),
     };
   }
@@ -227,6 +232,7 @@ export async function buildApp(options: BuildOptions): Promise<ProviderApp> {
   }
 
   app.addHook('onClose', async () => {
+    secrets.signer.close();
     if (!options.registry) await registry.close();
   });
   return Object.assign(app, {

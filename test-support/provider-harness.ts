@@ -49,18 +49,25 @@ export interface RequestOptions {
 }
 
 export async function startProvider(
-  options: { settings?: SettingsOverrides; logStream?: NodeJS.WritableStream } = {},
+  options: {
+    settings?: SettingsOverrides;
+    logStream?: NodeJS.WritableStream;
+    /** PostgreSQL only: the pool's size (default 8). */
+    poolSize?: number;
+    licenseKeyReloadMs?: number;
+  } = {},
 ): Promise<TestProvider> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'keyport-test-'));
   const clock = testClock();
   const adminToken = `kpa_test_${randomBytes(16).toString('hex')}`;
-  const registry = await openTestRegistry(dataDir);
+  const registry = await openTestRegistry(dataDir, { poolSize: options.poolSize });
   const app = await buildApp({
     dataDir,
     registry,
     adminToken,
     now: clock.now,
     settings: options.settings,
+    licenseKeyReloadMs: options.licenseKeyReloadMs,
     logger: options.logStream ? { level: 'trace', stream: options.logStream } : false,
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });

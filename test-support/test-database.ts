@@ -55,12 +55,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-export async function openTestRegistry(dataDir: string): Promise<RegistryDb> {
+export async function openTestRegistry(
+  dataDir: string,
+  options: { poolSize?: number } = {},
+): Promise<RegistryDb> {
   if (testDatabaseKind() === 'sqlite') return openSqlite(path.join(dataDir, 'keyport.sqlite'));
   const database = await createTestDatabase();
   let registry: RegistryDb;
   try {
-    registry = await openPostgres(database.url, { poolSize: 8 });
+    registry = await openPostgres(database.url, { poolSize: options.poolSize ?? 8 });
   } catch (error) {
     await database.drop();
     throw error;

@@ -297,7 +297,7 @@ describe.skipIf(!onPostgres)(
       const database = await createTestDatabase();
       const registry = await openPostgres(database.url, { poolSize: 2 });
       try {
-        const other = await LicenseSigner.openShared(registry.db, { reloadAfterMs: 0 });
+        const other = await LicenseSigner.openShared(registry.db);
         const oldKid = other.activeKid;
         const delayed = await LicenseSigner.openShared(registry.db, { rotate: true, publishDelayMs: 60_000 });
         expect(delayed.jwks.keys.map((k) => k.kid)).toHaveLength(2);
@@ -306,6 +306,7 @@ describe.skipIf(!onPostgres)(
         expect(immediate.activeKid).not.toBe(oldKid);
         expect(immediate.jwks.keys).toHaveLength(3);
         // An instance that was already running picks the new keys up on its next reload.
+        await other.reloadNow();
         const claims = { iss: 'keyport', sub: 'c', sw: 's', usr: 'u', dev: 'd', iat: 1, exp: 2, jti: 'j' };
         const token = await other.sign(claims);
         const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'));

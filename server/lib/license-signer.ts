@@ -13,6 +13,11 @@
  *   the JWKS of any other. A rotated key is published at once but only signs after a
  *   delay, by which time every instance has reloaded its keys and clients' cached
  *   JWKS (max-age 300 s) have expired: no client ever sees a kid it cannot resolve.
+ *
+ * Signing never touches the database. Shared keys are re-read on a timer, outside any
+ * request: a reload that waited inside a request (as it once did) needed a second pool
+ * connection while the request's transaction held one, so with every connection held by
+ * requests waiting on that reload, the pool deadlocked until its timeout.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -53,22 +58,31 @@ export interface SharedKeyOptions {
   /** How long a rotated key is only published before it signs (default 10 minutes). */
   publishDelayMs?: number;
   /** How often an instance re-reads the keys to learn of rotations (default 30 s). */
-  reloadAfterMs?: number;
+  reloadEveryMs?: number;
 }
 
 export const DEFAULT_PUBLISH_DELAY_MS = 10 * 60_000;
-const DEFAULT_RELOAD_AFTER_MS = 30_000;
+const DEFAULT_RELOAD_EVERY_MS = 30_000;
 
 export class LicenseSigner {
-  private loadedAt = Date.now();
   private reloading: Promise<void> | undefined;
+  private readonly timer: NodeJS.Timeout | undefined;
 
-  /** `keys` oldest first; `reload` re-reads them (shared keys only). */
+  /** `keys` oldest first; `reload` re-reads them (shared keys only), every `every` ms. */
   private constructor(
     private keys: SigningKey[],
     private readonly reload?: { every: number; read: () => Promise<SigningKey[]> },
   ) {
     if (keys.length === 0) throw new Error('no license-signing key');
+    if (reload) {
+      this.timer = setInterval(() => void this.reloadNow(), reload.every);
+      this.timer.unref(); // never what keeps a process alive
+    }
+  }
+
+  /** Stops re-reading shared keys (the provider is closing). */
+  close(): void {
+    clearInterval(this.timer);
   }
 
   /** The kid new license keys are signed with. */
@@ -78,12 +92,11 @@ export class LicenseSigner {
 
   /** Every public key, including one that is published but does not sign yet. */
   get jwks(): { keys: PublicJwk[] } {
-    void this.reloadIfStale();
     return { keys: this.keys.map((key) => key.publicJwk) };
   }
 
+  /** Signs with the keys in memory: never waits for the database. */
   async sign(claims: LicenseClaims): Promise<string> {
-    await this.reloadIfStale();
     return signLicense(claims, this.activeKey());
   }
 
@@ -93,10 +106,13 @@ export class LicenseSigner {
     return this.keys.findLast((key) => key.activatesAt <= now) ?? this.keys[0]!;
   }
 
-  /** Re-read shared keys when the last read is old; a failed read keeps the keys we have. */
-  private reloadIfStale(): Promise<void> {
+  /**
+   * Re-reads shared keys (one read at a time; a slow one is not stacked on). A failed
+   * read keeps the keys we have. The timer calls it; tests call it to force a reload.
+   */
+  reloadNow(): Promise<void> {
     const reload = this.reload;
-    if (!reload || Date.now() - this.loadedAt < reload.every) return Promise.resolve();
+    if (!reload) return Promise.resolve();
     this.reloading ??= reload
       .read()
       .then((keys) => {
@@ -104,7 +120,6 @@ export class LicenseSigner {
       })
       .catch(() => undefined)
       .finally(() => {
-        this.loadedAt = Date.now();
         this.reloading = undefined;
       });
     return this.reloading;
@@ -143,7 +158,7 @@ export class LicenseSigner {
     }
     const read = async () => (await readSigningKeys(db)).map(sharedSigningKey);
     return new LicenseSigner(stored.map(sharedSigningKey), {
-      every: options.reloadAfterMs ?? DEFAULT_RELOAD_AFTER_MS,
+      every: options.reloadEveryMs ?? DEFAULT_RELOAD_EVERY_MS,
       read,
     });
   }

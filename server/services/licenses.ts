@@ -22,12 +22,15 @@ export interface IssuedLicense {
 const notRegistered = (softwareId: string) =>
   problem('NOT_REGISTERED', `${softwareId} is not registered to that device; buy it or move it there first`);
 
-/** Sign a license for a registration and record it (the record is what a transfer revokes). */
-export async function issueLicense(
+/**
+ * Record a license for a registration (the record is what a transfer revokes) and return
+ * its claims; `signed` turns them into the key once the transaction has committed.
+ */
+async function recordLicense(
   ctx: ProviderContext,
   db: Kysely<Database>,
   registration: RegistrationRow,
-): Promise<IssuedLicense> {
+): Promise<LicenseClaims> {
   const now = ctx.now();
   const iat = Math.floor(now.getTime() / 1000);
   const claims: LicenseClaims = {
@@ -53,6 +56,17 @@ export async function issueLicense(
       revoked_at: null,
     })
     .execute();
+  return claims;
+}
+
+/**
+ * Signing happens after the commit, never inside a transaction: a transaction holds a
+ * pool connection for as long as it runs, so it must not wait on anything else (see
+ * license-signer.ts), and a retried transaction should not sign twice. Signing uses keys
+ * in memory and cannot fail for want of the database; should it fail anyway, the client
+ * asks for a new transaction ID — the recorded license is simply never delivered.
+ */
+async function signed(ctx: ProviderContext, claims: LicenseClaims): Promise<IssuedLicense> {
   return { licenseKey: await ctx.signer.sign(claims), claims };
 }
 
@@ -89,14 +103,14 @@ export async function requestLicense(
 }
 
 /** The license key for a transaction ID, once, to the user and device it was issued to. */
-export function redeemLicense(
+export async function redeemLicense(
   ctx: ProviderContext,
   userId: string,
   body: RedeemBody,
 ): Promise<IssuedLicense> {
   const { transactionId, deviceId } = body;
   const hash = sha256Hex(transactionId);
-  return inTransaction(ctx.registry, async (trx) => {
+  const claims = await inTransaction(ctx.registry, async (trx) => {
     const transaction = await trx
       .selectFrom('license_transactions')
       .selectAll()
@@ -130,20 +144,21 @@ export function redeemLicense(
     });
     if (!registration || registration.copy_id !== transaction.copy_id)
       throw notRegistered(transaction.software_id);
-    return issueLicense(ctx, trx, registration);
+    return recordLicense(ctx, trx, registration);
   });
+  return signed(ctx, claims);
 }
 
 /** A new lease while the copy is still registered to the device; refused once it moved. */
-export function refreshLicense(
+export async function refreshLicense(
   ctx: ProviderContext,
   userId: string,
   body: RefreshBody,
 ): Promise<IssuedLicense> {
   const { softwareId, deviceId } = body;
-  return inTransaction(ctx.registry, async (trx) => {
+  const claims = await inTransaction(ctx.registry, async (trx) => {
     const registration = await findRegistration(trx, { userId, softwareId, deviceId });
-    if (registration) return issueLicense(ctx, trx, registration);
+    if (registration) return recordLicense(ctx, trx, registration);
     const revoked = await trx
       .selectFrom('licenses')
       .select('jti')
@@ -160,4 +175,5 @@ export function refreshLicense(
     }
     throw notRegistered(softwareId);
   });
+  return signed(ctx, claims);
 }
