@@ -10,7 +10,10 @@
 import type {
   CatalogPage,
   Device,
+  DeviceIdSource,
   Purchase,
+  Recognition,
+  Recovery,
   SoftwareDetail,
   Transfer,
   User,
@@ -55,10 +58,21 @@ export interface ThisDevice {
   name: string;
   platform: string;
   enrolled: boolean;
-  /** Which hardware sources went into the ID, e.g. `system.uuid`, `os.machine-id`. */
+  /**
+   * Where the ID comes from (`os.machine-id`, `os.machine-guid`, `os.platform-uuid`,
+   * `profile.install-id`, `simulated`) and the hardware components reported beside it
+   * (`system.uuid`, `disk.serial`, …): the true sources, never their values.
+   */
   sources: string[];
+  /** `generated`: no OS install ID exists, so the ID changes if the profile is deleted. */
+  idSource: DeviceIdSource;
   /** Set when the ID comes from `--simulate-device NAME`. */
   simulatedAs: string | null;
+  /**
+   * After enrolling: an older device of this account that this one looks like (most of
+   * its hardware matches), whose programs `recoverDevice` can move here; else null.
+   */
+  recognisedAs: Recognition | null;
 }
 
 export interface AppStatus {
@@ -121,6 +135,12 @@ export interface SyncReport {
   refreshed: string[];
 }
 
+export interface RecoveryOutcome {
+  recovery: Recovery;
+  /** The retired device's name, for the sentence that reports it. */
+  fromDeviceName: string;
+}
+
 export interface TransferOutcome {
   transfer: Transfer;
   /** True when this device was the source: its key is gone and the copy is marked moved. */
@@ -137,6 +157,7 @@ export const APP_METHODS = [
   'listDevices',
   'renameDevice',
   'retireDevice',
+  'recoverDevice',
   'browseCatalog',
   'getSoftware',
   'buy',
@@ -167,6 +188,11 @@ export interface AppApi {
   renameDevice(input: In<'renameDevice'>): Promise<DeviceSummary[]>;
   /** Retire a device; the provider refuses while software is registered to it. */
   retireDevice(input: In<'retireDevice'>): Promise<DeviceSummary[]>;
+  /**
+   * Move every copy of an older device of this account here in one atomic step, then
+   * retire it (after a hardware change; DESIGN §2). Idempotent.
+   */
+  recoverDevice(input: In<'recoverDevice'>): Promise<RecoveryOutcome>;
   browseCatalog(input: In<'browseCatalog'>): Promise<CatalogPage>;
   getSoftware(input: In<'getSoftware'>): Promise<SoftwareDetail>;
   /** Buy for this device (one Idempotency-Key per call, reused on retries). */

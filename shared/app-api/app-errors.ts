@@ -23,6 +23,9 @@ export const APP_ONLY_CODES = [
   'LICENSE_MISSING',
   'LICENSE_INVALID',
   'DEVICE_MISMATCH',
+  'PROFILE_IN_USE',
+  'PROFILE_OF_ANOTHER_DEVICE',
+  'PROFILE_OF_ANOTHER_ACCOUNT',
   'COPY_MOVED',
   'RUN_FAILED',
   'UNEXPECTED',
@@ -78,6 +81,10 @@ const PROVIDER_SENTENCES: Record<ErrorCode, string> = {
   DEVICE_LIMIT:
     'Your account has reached its device limit. Retire a device you no longer use, then try again.',
   DEVICE_HAS_SOFTWARE: 'Software is still registered to that device. Transfer it away first.',
+  DEVICE_CLONED:
+    'This device ID is also in use on another machine (a cloned disk or copied system), so the store no longer renews licenses here. Run `keyport devices` to see it, and contact the store if this machine is the original.',
+  NOT_RECOGNISED:
+    'That device does not look like this machine, so its programs cannot be moved here in one step. Move them one at a time with the transfer wizard.',
   ALREADY_REGISTERED: 'You already own this copy; it is in your library.',
   ALREADY_EXISTS: 'That already exists.',
   TRANSACTION_USED: 'That license handshake was already used. Try installing again.',

@@ -19,6 +19,7 @@ export const APP_INPUTS = {
   listDevices: None,
   renameDevice: z.strictObject({ deviceId: DeviceId, name: DeviceName }),
   retireDevice: z.strictObject({ deviceId: DeviceId }),
+  recoverDevice: z.strictObject({ fromDeviceId: DeviceId }),
   browseCatalog: z.strictObject({
     q: z.string().max(100).optional(),
     cursor: z.string().max(200).optional(),

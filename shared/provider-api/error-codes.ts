@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   DEVICE_TAKEN: { status: 409, title: 'That device is enrolled to another account' },
   DEVICE_LIMIT: { status: 409, title: 'Device limit reached' },
   DEVICE_HAS_SOFTWARE: { status: 409, title: 'Software is still registered to that device' },
+  DEVICE_CLONED: { status: 409, title: 'This device ID is in use on two machines' },
+  NOT_RECOGNISED: { status: 409, title: 'The devices do not look like one machine' },
   ALREADY_REGISTERED: { status: 409, title: 'Already registered' },
   ALREADY_EXISTS: { status: 409, title: 'Already exists' },
   TRANSACTION_USED: { status: 409, title: 'Transaction ID already used' },

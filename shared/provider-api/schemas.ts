@@ -76,19 +76,83 @@ export const SessionResult = z.object({ user: User, token: z.string() });
 export const MeResult = z.object({ user: User });
 
 // ── devices ──────────────────────────────────────────────────────────────────
+/**
+ * Hardware components a device reports (DESIGN §2), each an HMAC-SHA256 of one value
+ * under the app's salt: the provider compares them one by one to recognise a changed
+ * machine, and never sees a serial number. A platform reports what it offers.
+ */
+export const COMPONENT_NAMES = [
+  'system.uuid',
+  'baseboard.serial',
+  'disk.serial',
+  'net.mac',
+  'cpu.model',
+] as const;
+export const ComponentName = z.enum(COMPONENT_NAMES);
+export type ComponentName = z.infer<typeof ComponentName>;
+const Hmac = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex characters (an HMAC-SHA256)');
+export const DeviceComponents = z
+  .partialRecord(ComponentName, Hmac)
+  .describe('component name → HMAC-SHA256 of its value; raw values never leave the device');
+export type DeviceComponents = z.infer<typeof DeviceComponents>;
+/** SHA-256 of an installation's random secret (kept in its keychain): tells clones apart. */
+export const InstallationId = Hmac.describe('SHA-256 of the installation’s random secret');
+/** Where the device ID came from: the OS install ID, one the app generated, or a demo name. */
+export const DeviceIdSource = z.enum(['os', 'generated', 'simulated']);
+export type DeviceIdSource = z.infer<typeof DeviceIdSource>;
+/** `in-use-on-two-machines`: two installations alternate on this one device ID (a clone). */
+export const DeviceFlag = z.enum(['in-use-on-two-machines']);
+export type DeviceFlag = z.infer<typeof DeviceFlag>;
+
 export const Device = z.object({
   deviceId: DeviceId,
   name: z.string(),
   platform: z.string(),
   enrolledAt: Timestamp,
+  flags: z.array(DeviceFlag),
 });
 export type Device = z.infer<typeof Device>;
-export const EnrolDeviceBody = z.strictObject({ deviceId: DeviceId, name: DeviceName, platform: Platform });
+export const EnrolDeviceBody = z.strictObject({
+  deviceId: DeviceId,
+  name: DeviceName,
+  platform: Platform,
+  components: DeviceComponents.optional(),
+  installationId: InstallationId.optional(),
+  idSource: DeviceIdSource.optional(),
+});
 export type EnrolDeviceBody = z.infer<typeof EnrolDeviceBody>;
 export const RenameDeviceBody = z.strictObject({ name: DeviceName });
 export const DeviceParams = z.strictObject({ deviceId: DeviceId });
+/**
+ * An older device of the same account whose components mostly match the one that just
+ * enrolled (the provider's match rule): most likely the same machine after a hardware
+ * change or a reinstall, whose copies a recovery can move here.
+ */
+export const Recognition = z.object({
+  deviceId: DeviceId,
+  name: z.string(),
+  matchedComponents: z.number().int(),
+  comparedComponents: z.number().int(),
+  /** Software IDs registered to it: what a recovery would move. */
+  software: z.array(SoftwareId),
+});
+export type Recognition = z.infer<typeof Recognition>;
 export const DeviceResult = z.object({ device: Device });
+export const EnrolResult = DeviceResult.extend({ recognisedAs: Recognition.nullable() });
+export type EnrolResult = z.infer<typeof EnrolResult>;
 export const DeviceList = z.object({ devices: z.array(Device) });
+/** POST /v1/devices/:deviceId/recover: move every copy of `fromDeviceId` here, then retire it. */
+export const RecoverBody = z.strictObject({ fromDeviceId: DeviceId });
+export type RecoverBody = z.infer<typeof RecoverBody>;
+export const Recovery = z.object({
+  recoveryId: OpaqueId,
+  fromDeviceId: DeviceId,
+  toDeviceId: DeviceId,
+  copies: z.array(z.object({ copyId: OpaqueId, softwareId: SoftwareId })),
+  createdAt: Timestamp,
+});
+export type Recovery = z.infer<typeof Recovery>;
+export const RecoveryResult = z.object({ recovery: Recovery });
 
 // ── catalog ──────────────────────────────────────────────────────────────────
 export const CatalogItem = z.object({
@@ -169,8 +233,12 @@ export const LicenseClaims = z.object({
 });
 export type LicenseClaims = z.infer<typeof LicenseClaims>;
 export const LicenseResult = z.object({ licenseKey: z.string(), claims: LicenseClaims });
-export const RefreshBody = LicenseRequestBody;
-export type RefreshBody = LicenseRequestBody;
+/** A refresh says which installation asks (clones) and what the hardware reads now. */
+export const RefreshBody = LicenseRequestBody.extend({
+  components: DeviceComponents.optional(),
+  installationId: InstallationId.optional(),
+});
+export type RefreshBody = z.infer<typeof RefreshBody>;
 /**
  * GET /v1/licenses/jwks: the license-signing public keys and, beside them (JWKS allows
  * extra members), the provider's issuer. A verifier refuses a key whose `iss` differs,
