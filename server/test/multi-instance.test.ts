@@ -15,7 +15,6 @@
  * PostgreSQL only: SQLite is one file on one machine, not a database two instances
  * share over the network.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLicense } from '../../shared/license/license.ts';
 import { randomDeviceId, smallPackage, type ApiResponse } from '../../test-support/provider-harness.ts';
 import { expectProblem } from '../../test-support/problem-assertions.ts';
+import { startProviderProcess, type ProviderProcess } from '../../test-support/provider-process.ts';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../../test-support/test-database.ts';
 import { skipNote } from '../../test-support/skip-note.ts';
 
@@ -32,108 +32,25 @@ const title = `two provider processes on one ${onPostgres ? 'PostgreSQL ' : ''}d
   onPostgres ? null : 'needs PostgreSQL; set KEYPORT_TEST_DATABASE_URL or run `npm run test:postgres`',
 )}`;
 
-const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
-
 type Response = ApiResponse;
+type Instance = ProviderProcess;
 
-interface Instance {
-  name: string;
-  url: string;
-  dataDir: string;
-  process: ChildProcess;
-  output: string[];
-  api(
-    method: string,
-    route: string,
-    options?: { token?: string; body?: unknown; raw?: Buffer },
-  ): Promise<Response>;
-}
-
-async function call(
-  baseUrl: string,
-  method: string,
-  route: string,
-  options: { token?: string; body?: unknown; raw?: Buffer } = {},
-): Promise<Response> {
-  const headers: Record<string, string> = {};
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  let body: string | Buffer | undefined;
-  if (options.raw) {
-    body = options.raw;
-    headers['content-type'] = 'application/gzip';
-  } else if (options.body !== undefined) {
-    body = JSON.stringify(options.body);
-    headers['content-type'] = 'application/json';
-  }
-  const response = await fetch(`${baseUrl}${route}`, { method, headers, body });
-  const type = response.headers.get('content-type') ?? '';
-  const parsed = type.includes('json') ? await response.json() : Buffer.from(await response.arrayBuffer());
-  return { status: response.status, headers: response.headers, body: parsed };
-}
-
-/** Start `npm run server` as its own process and wait for "listening on <url>". */
+/**
+ * A provider process with a data folder of its own. No KEYPORT_ADMIN_TOKEN and no
+ * KEYPORT_RATE_LIMITS reach it (provider-process.ts): the instances must generate and
+ * share one token themselves, and count sign-in failures together.
+ */
 async function startInstance(name: string, databaseUrl: string, artifactsDir: string): Promise<Instance> {
   const dataDir = await mkdtemp(path.join(tmpdir(), `keyport-${name}-`));
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
-  delete env.KEYPORT_ADMIN_TOKEN; // the instances must generate and share one themselves
-  delete env.KEYPORT_RATE_LIMITS;
-  delete env.DATABASE_URL;
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'server/main.ts',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--data',
-      dataDir,
-      '--database-url',
-      databaseUrl,
-      '--artifacts',
-      artifactsDir,
-      '--device-limit',
-      '60',
-    ],
-    { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const output: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output.join('')}`)), 45_000);
-    const onData = (chunk: Buffer) => {
-      output.push(chunk.toString());
-      const match = /listening on (http:\/\/\S+)/.exec(output.join(''));
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code}:\n${output.join('')}`));
-    });
-  });
-  return {
+  return startProviderProcess({
     name,
-    url,
     dataDir,
-    process: child,
-    output,
-    api: (method, route, options) => call(url, method, route, options),
-  };
+    args: ['--database-url', databaseUrl, '--artifacts', artifactsDir, '--device-limit', '60'],
+  });
 }
 
 async function stopInstance(instance: Instance): Promise<void> {
-  const child = instance.process;
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await instance.stop();
   await rm(instance.dataDir, { recursive: true, force: true });
 }
 
