@@ -14,7 +14,12 @@ import { list } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedDeviceId } from '../shared/license/device-id.ts';
 import { LICENSE_TYPE, LicenseInvalidError, verifyLicense } from '../shared/license/license.ts';
-import { startProvider, type TestProvider } from '../test-support/provider-harness.ts';
+import {
+  machineComponents,
+  startProvider,
+  withChanged,
+  type TestProvider,
+} from '../test-support/provider-harness.ts';
 import { minimalPackage } from './mock.ts';
 import { startMockServer, type RunningMockServer } from './server.ts';
 import { buyer, call, randomDeviceId } from '../test-support/http-calls.ts';
@@ -257,7 +262,7 @@ describe('with no fault switched on', () => {
     };
   }
 
-  /** One walk through the API: sign up, enrol, publish, buy, download, license, move, retire. */
+  /** One walk through the API: sign up, enrol, publish, buy, download, license, move, recover, retire. */
   async function walk(url: string, adminToken: string, archive: Buffer) {
     const seen: Array<ReturnType<typeof outline>> = [];
     const step = async (...args: Parameters<typeof call>) => {
@@ -265,7 +270,8 @@ describe('with no fault switched on', () => {
       seen.push(outline(result));
       return result;
     };
-    const [desk, laptop] = [randomDeviceId(), randomDeviceId()];
+    const [desk, laptop, rebuilt] = [randomDeviceId(), randomDeviceId(), randomDeviceId()];
+    const laptopComponents = machineComponents(`walk-laptop-${laptop}`);
     await step(url, 'GET', '/healthz');
     const account = await step(url, 'POST', '/v1/accounts', {
       body: { email: 'same@walk.test', password: 'a long password', displayName: 'Walker' },
@@ -275,10 +281,14 @@ describe('with no fault switched on', () => {
       body: { email: 'not an email', password: 'x', displayName: '' },
     });
     await step(url, 'GET', '/v1/me');
-    for (const deviceId of [desk, laptop])
+    const reports = [
+      [desk, machineComponents(`walk-desk-${desk}`)],
+      [laptop, laptopComponents],
+    ] as const;
+    for (const [deviceId, components] of reports)
       await step(url, 'POST', '/v1/devices', {
         token,
-        body: { deviceId, name: 'Desk PC', platform: 'linux' },
+        body: { deviceId, name: 'Desk PC', platform: 'linux', components },
       });
     await step(url, 'POST', '/v1/admin/software', {
       token: adminToken,
@@ -319,6 +329,25 @@ describe('with no fault switched on', () => {
       body: { softwareId: 'walk-app', deviceId: desk },
     });
     await step(url, 'GET', '/v1/registrations', { token });
+    // The laptop after a disk swap: a new device ID, recognised, and recovered once.
+    await step(url, 'POST', '/v1/devices', {
+      token,
+      body: {
+        deviceId: rebuilt,
+        name: 'Laptop, new disk',
+        platform: 'linux',
+        components: withChanged(laptopComponents, 'disk.serial'),
+      },
+    });
+    const recover = { token, body: { fromDeviceId: laptop } };
+    await step(url, 'POST', `/v1/devices/${rebuilt}/recover`, recover);
+    await step(url, 'POST', `/v1/devices/${rebuilt}/recover`, recover);
+    await step(url, 'POST', `/v1/devices/${rebuilt}/recover`, { token, body: { fromDeviceId: desk } });
+    await step(url, 'POST', '/v1/licenses/refresh', {
+      token,
+      body: { softwareId: 'walk-app', deviceId: laptop },
+    });
+    await step(url, 'GET', '/v1/devices', { token });
     await step(url, 'DELETE', `/v1/devices/${desk}`, { token });
     await step(url, 'GET', '/v1/no-such-route');
     return seen;
@@ -340,8 +369,22 @@ describe('with no fault switched on', () => {
         'NOT_FOUND',
         'TRANSACTION_USED',
         'LICENSE_REVOKED',
+        'NOT_RECOGNISED',
       ]),
     );
+    // The recovery was made once and answered again (201, then 200 with the same shape).
+    const recoveries = fromProvider.filter(
+      (entry) => typeof entry.shape === 'object' && entry.shape !== null && 'recovery' in entry.shape,
+    );
+    expect(recoveries.map((entry) => entry.status)).toEqual([201, 200]);
+    const recognised = fromProvider.filter(
+      (entry) =>
+        typeof entry.shape === 'object' &&
+        entry.shape !== null &&
+        'recognisedAs' in entry.shape &&
+        typeof entry.shape.recognisedAs === 'object',
+    );
+    expect(recognised).toHaveLength(1);
     expect(fromProvider.some((entry) => entry.replayed === 'true')).toBe(true);
   });
 });

@@ -5,8 +5,17 @@
 import { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../shared/packages/archive-safety.ts';
 import type { RegistryDb } from './db/database.ts';
 import type { ArtifactStore } from './lib/artifacts.ts';
+import type { ComponentMatchRule } from './lib/component-match.ts';
 import type { LicenseSigner } from './lib/license-signer.ts';
 import type { RateLimiter, WindowLimit } from './lib/rate-limit.ts';
+
+/**
+ * What a device flagged "in use on two machines" gets: `refuse` answers the refreshes of
+ * its original installation only (DEVICE_CLONED for the others), `flag` answers them all
+ * and only shows the flag (services/clones.ts).
+ */
+export const CLONE_POLICIES = ['refuse', 'flag'] as const;
+export type ClonePolicy = (typeof CLONE_POLICIES)[number];
 
 export interface ProviderSettings {
   /** `iss` of every license key. */
@@ -17,6 +26,9 @@ export interface ProviderSettings {
   leaseSeconds: number;
   transactionTtlSeconds: number;
   sessionTtlSeconds: number;
+  /** When two device IDs count as one machine (recognition, recovery): lib/component-match.ts. */
+  componentMatch: ComponentMatchRule;
+  clonePolicy: ClonePolicy;
   /** Largest release upload (compressed). */
   maxReleaseBytes: number;
   /** How large a release may expand (total, per entry, entry count). */
@@ -49,6 +61,8 @@ export const DEFAULT_SETTINGS: ProviderSettings = {
   leaseSeconds: 30 * 24 * 3600,
   transactionTtlSeconds: 10 * 60,
   sessionTtlSeconds: 30 * 24 * 3600,
+  componentMatch: 'most',
+  clonePolicy: 'refuse',
   maxReleaseBytes: 256 * 1024 * 1024,
   archiveLimits: DEFAULT_ARCHIVE_LIMITS,
   rateLimits: {

@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { readCommandLine } from '../shared/command-line.ts';
 import { onStopSignal } from '../shared/stop-signals.ts';
 import { buildApp } from './app.ts';
-import { DEFAULT_SETTINGS, type ProviderSettings } from './context.ts';
+import { CLONE_POLICIES, DEFAULT_SETTINGS, type ProviderSettings } from './context.ts';
 import { isPostgresUrl } from './db/database.ts';
+import { COMPONENT_MATCH_RULES } from './lib/component-match.ts';
 import { DEMO_ACCOUNT, seedDemo } from './seed/demo.ts';
 
 const USAGE = `Usage: keyport-provider [options]   (in a checkout: npm run server -- [options])
@@ -26,6 +27,13 @@ const USAGE = `Usage: keyport-provider [options]   (in a checkout: npm run serve
                          (or KEYPORT_SEED_DEMO=1)
   --device-limit N       devices per user (default 5, or KEYPORT_DEVICE_LIMIT)
   --issuer NAME          "iss" of license keys (default keyport)
+  --component-match R    when a new device ID counts as one of the user's devices after a
+                         hardware change (offered a recovery): most (default; more than half
+                         of the components both reported, and at least 2), two (at least 2),
+                         all (every one, at least 2), off (never); or KEYPORT_COMPONENT_MATCH
+  --clone-policy P       a device ID in use on two machines: refuse (default; only the
+                         installation seen there first may renew licenses) or flag (shown,
+                         still answered); or KEYPORT_CLONE_POLICY
   --max-release-mib N    largest release upload, compressed (default 256, or KEYPORT_MAX_RELEASE_MIB)
   --max-expanded-mib N   largest size a release may expand to (default 1024, or
                          KEYPORT_MAX_EXPANDED_MIB); refused while it streams in
@@ -38,7 +46,7 @@ const USAGE = `Usage: keyport-provider [options]   (in a checkout: npm run serve
   --help                 this text
 Environment: KEYPORT_ADMIN_TOKEN, KEYPORT_RATE_LIMITS=off, LOG_LEVEL, KEYPORT_DEVICE_LIMIT,
   KEYPORT_HOST, KEYPORT_PORT, KEYPORT_SEED_DEMO, DATABASE_URL, KEYPORT_DATABASE_POOL_SIZE, KEYPORT_ARTIFACTS_DIR,
-  KEYPORT_TRUST_PROXY=1 (an empty variable counts as unset, as in an environment file)`;
+  KEYPORT_COMPONENT_MATCH, KEYPORT_CLONE_POLICY, KEYPORT_TRUST_PROXY=1 (an empty variable counts as unset, as in an environment file)`;
 
 /** An environment variable, with empty meaning unset (systemd environment files write \`NAME=\`). */
 function env(name: string): string | undefined {
@@ -76,6 +84,20 @@ function releaseLimits(
   };
 }
 
+/** One of `allowed`, from a flag or its environment variable, or the default. */
+function choice<const T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+  fail: (message: string) => never,
+): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value))
+    fail(`${name} must be one of ${allowed.join(', ')}, not "${value}"`);
+  return value as T;
+}
+
 /** The PostgreSQL URL if one is given; SQLite (undefined) otherwise. */
 function databaseUrl(value: string | undefined, fail: (message: string) => never): string | undefined {
   const url = value ?? env('DATABASE_URL');
@@ -94,6 +116,8 @@ async function main(): Promise<void> {
     'seed-demo': { type: 'boolean', default: false },
     'device-limit': { type: 'string' },
     issuer: { type: 'string' },
+    'component-match': { type: 'string' },
+    'clone-policy': { type: 'string' },
     'max-release-mib': { type: 'string' },
     'max-expanded-mib': { type: 'string' },
     'max-entry-mib': { type: 'string' },
@@ -117,6 +141,20 @@ async function main(): Promise<void> {
     settings: {
       deviceLimit: wholeNumber('--device-limit', values['device-limit'] ?? env('KEYPORT_DEVICE_LIMIT'), 5),
       ...(values.issuer ? { issuer: values.issuer } : {}),
+      componentMatch: choice(
+        '--component-match (or KEYPORT_COMPONENT_MATCH)',
+        values['component-match'] ?? env('KEYPORT_COMPONENT_MATCH'),
+        COMPONENT_MATCH_RULES,
+        DEFAULT_SETTINGS.componentMatch,
+        fail,
+      ),
+      clonePolicy: choice(
+        '--clone-policy (or KEYPORT_CLONE_POLICY)',
+        values['clone-policy'] ?? env('KEYPORT_CLONE_POLICY'),
+        CLONE_POLICIES,
+        DEFAULT_SETTINGS.clonePolicy,
+        fail,
+      ),
       ...releaseLimits(values, wholeNumber),
       rateLimits: { enabled: process.env.KEYPORT_RATE_LIMITS !== 'off' },
     },

@@ -3,10 +3,11 @@
  * loopback port, with a fresh data folder and a controllable clock. Tests talk to it
  * over HTTP with `fetch`, exactly like the app does.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { COMPONENT_NAMES, type DeviceComponents } from '../shared/provider-api/schemas.ts';
 import { buildApp, type ProviderApp, type SettingsOverrides } from '../server/app.ts';
 import { packFiles } from '../server/seed/package-builder.ts';
 import { openTestRegistry } from './test-database.ts';
@@ -131,6 +132,42 @@ export async function enrol(provider: TestProvider, token: string, name = 'Lapto
   });
   if (response.status !== 201) throw new Error(`enrol: ${response.status} ${JSON.stringify(response.body)}`);
   return deviceId;
+}
+
+/** 64 hex characters derived from `label`: a stand-in for an HMAC or an installation ID. */
+export function hexOf(label: string): string {
+  return createHash('sha256').update(label).digest('hex');
+}
+
+/** What the app would report for the machine `machine`: every component, each its own HMAC. */
+export function machineComponents(machine: string): DeviceComponents {
+  return Object.fromEntries(COMPONENT_NAMES.map((name) => [name, hexOf(`${machine}:${name}`)]));
+}
+
+/** `components` with the named ones read anew (a swapped disk, a new network card …). */
+export function withChanged(components: DeviceComponents, ...names: Array<keyof DeviceComponents>) {
+  const changed = { ...components };
+  for (const name of names) changed[name] = hexOf(`changed:${name}:${randomBytes(4).toString('hex')}`);
+  return changed;
+}
+
+/**
+ * Enrol a new device reporting `report` (components, installation, the ID's source);
+ * returns its ID and the enrolment's answer (`{device, recognisedAs}`).
+ */
+export async function enrolReporting(
+  provider: TestProvider,
+  token: string,
+  report: { name?: string; components?: DeviceComponents; installationId?: string; idSource?: string },
+) {
+  const deviceId = randomDeviceId();
+  const { name = 'Laptop', ...rest } = report;
+  const response = await provider.api('POST', '/v1/devices', {
+    token,
+    body: { deviceId, name, platform: 'linux', ...rest },
+  });
+  if (response.status !== 201) throw new Error(`enrol: ${response.status} ${JSON.stringify(response.body)}`);
+  return { deviceId, body: response.body };
 }
 
 /** A minimal valid package: a manifest and an entry script. */

@@ -1,7 +1,13 @@
 /** The core both shells hold: one that survives a failed start and recovers on a later call. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../shared/app-api/app-errors.ts';
 import { createFakeCore, FAKE_STATUS } from '../../test-support/fake-core.ts';
+import { testSecretStore } from '../../test-support/keychain.ts';
+import type { AppOptions } from '../core/app-options.ts';
+import { createKeyportCore } from '../core/keyport-core.ts';
 import { createRecoveringCore } from './recovering-core.ts';
 
 describe('createRecoveringCore', () => {
@@ -68,5 +74,41 @@ describe('createRecoveringCore', () => {
     await Promise.all([core.getStatus(), core.getLibrary(), core.browseCatalog({})]);
     expect(open).toHaveBeenCalledTimes(1);
     expect(await core.ready()).toBeNull();
+  });
+
+  it('says which process holds the profile, and opens it once that one closed (Try again)', async () => {
+    const profileDir = await mkdtemp(path.join(tmpdir(), 'keyport-recovering-'));
+    const appOptions: AppOptions = {
+      providerUrl: 'http://127.0.0.1:9', // nobody listens: the app starts offline, which is enough
+      profileDir,
+      dataDir: profileDir,
+      simulateDevice: 'desk',
+      insecureSecretFile: false,
+    };
+    const secretStore = await testSecretStore(profileDir);
+    const dependencies = { secretStore, syncIntervalMs: 0, retryDelays: [] };
+    try {
+      const cli = await createKeyportCore(appOptions, { ...dependencies, program: 'cli' });
+      let now = 0;
+      const core = createRecoveringCore(
+        () => createKeyportCore(appOptions, { ...dependencies, program: 'app', profileLockWaitMs: 200 }),
+        { now: () => now },
+      );
+      const refused = await core.ready();
+      expect(refused).toMatchObject({
+        code: 'PROFILE_IN_USE',
+        message: expect.stringMatching(
+          /is in use by the keyport command `keyport[^`]*` \(process \d+, since/,
+        ),
+      });
+      await expect(core.getStatus()).rejects.toMatchObject({ code: 'PROFILE_IN_USE' });
+
+      await cli.close();
+      now += 1500;
+      expect((await core.getStatus()).profileDir).toBe(profileDir);
+      await core.close();
+    } finally {
+      await rm(profileDir, { recursive: true, force: true });
+    }
   });
 });

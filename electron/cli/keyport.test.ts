@@ -91,6 +91,11 @@ describe('the keyport CLI with two simulated devices', () => {
       software: string[];
     }>;
     expect(devices.find((d) => d.name === 'Laptop A')?.software).toEqual(['cli-hello']);
+    expect(await ok('a', 'status')).toMatch(/ID from: +simulated \(simulated\)/);
+    // Two simulated devices never look like one machine: the provider refuses, in a sentence.
+    const notRecognised = await keyport('b', 'recover', '--from', 'Laptop A');
+    expect(notRecognised.code).toBe(1);
+    expect(notRecognised.stderr).toMatch(/does not look like this machine/);
 
     expect(await ok('a', 'transfer', 'cli-hello', '--to', 'Laptop B')).toMatch(
       /Moved cli-hello from "Laptop A" to "Laptop B"\. It no longer runs on this device/,
@@ -119,7 +124,7 @@ describe('the keyport CLI with two simulated devices', () => {
     expect(await ok('b', 'retire', 'Laptop A')).toMatch(/Retired "Laptop A"\. 1 device\(s\) remain/);
     expect(await ok('a', 'status')).toMatch(/not enrolled/);
     await ok('a', 'enrol', '--name', 'Laptop A'); // a retired device can be enrolled again
-  });
+  }, 120_000); // some thirty processes, each starting Node and tsx: slow on a loaded machine
 
   it('answers bad usage and problems with a sentence and a non-zero exit', async () => {
     const unknown = await keyport('a', 'frobnicate');
@@ -128,6 +133,9 @@ describe('the keyport CLI with two simulated devices', () => {
     const missing = await keyport('a', 'buy', 'no-such-program');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/keyport: The store does not have that item/);
+    const noSource = await keyport('a', 'recover');
+    expect(noSource.code).toBe(2);
+    expect(noSource.stderr).toMatch(/--from is required/);
     const json = await keyport('a', 'install', 'no-such-program', '--json');
     expect(JSON.parse(json.stdout).error.code).toBe('NOT_REGISTERED');
   });

@@ -6,6 +6,7 @@
  *   keyport enrol --name "Work laptop"
  *   keyport buy ascii-mandelbrot && keyport install ascii-mandelbrot && keyport run ascii-mandelbrot
  *   keyport transfer ascii-mandelbrot --to "New laptop"
+ *   keyport recover --from "Desk PC"             (after a hardware change: move all its programs here)
  */
 import { createInterface } from 'node:readline';
 import type { DeviceSummary, LibraryItem } from '../../shared/app-api/app-api.ts';
@@ -14,6 +15,13 @@ import { APP_OPTION_SPEC, APP_OPTIONS_USAGE, appOptionsFrom } from '../core/app-
 import { createKeyportCore, type KeyportCore } from '../core/keyport-core.ts';
 import { readCommandLine, reportUsageError, UsageError } from '../../shared/command-line.ts';
 import { formatBytes, formatPrice, TERMINAL_BYTES } from '../../shared/format.ts';
+import {
+  deviceLine,
+  GENERATED_ID_NOTE,
+  idSourceLine,
+  recognitionOffer,
+  recoveryDone,
+} from './device-text.ts';
 import { createProgressReporter } from './progress-bar.ts';
 
 const USAGE = `Usage: keyport <command> [arguments] [options]
@@ -25,9 +33,12 @@ Commands:
   signup --email E --name N       create an account (password from KEYPORT_PASSWORD or a prompt)
   login --email E                 sign in (password from KEYPORT_PASSWORD or a prompt)
   logout
-  enrol [--name N]                enrol this device to your account
+  enrol [--name N]                enrol this device to your account; says so if it looks like one of
+                                  your devices after a hardware change
   devices                         your devices and what is registered to each
   retire DEVICE                   retire a device with nothing registered to it (name or ID prefix)
+  recover --from DEVICE           move every program of DEVICE (this machine before a hardware change)
+                                  here in one step, then retire DEVICE (its name, short ID or ID)
   catalog [--search Q]            the store
   buy SOFTWARE                    buy for this device
   library                         your copies and where they are
@@ -75,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
     return runDesktopApp({ appOptions: appOptionsFrom(values), open: !values['no-open'] });
   }
   if (!COMMANDS[command]) throw new UsageError(`unknown command "${command}"`);
-  const core = await createKeyportCore(appOptionsFrom(values), { syncIntervalMs: 0 });
+  const core = await createKeyportCore(appOptionsFrom(values), { syncIntervalMs: 0, program: 'cli' });
   try {
     return await COMMANDS[command]({ core, values, args: rest });
   } finally {
@@ -154,7 +165,7 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
         `Account:   ${status.user ? `${status.user.displayName} <${status.user.email}>` : 'not signed in'}`,
         `Device:    ${device.name} (${device.shortId})${device.enrolled ? ', enrolled' : ', not enrolled'}` +
           `${device.simulatedAs ? `, simulated as "${device.simulatedAs}"` : ''}`,
-        `ID from:   ${device.sources.join(', ')}`,
+        `ID from:   ${idSourceLine(device)}`,
         `Secrets:   ${status.secretStore.description}`,
         `Profile:   ${status.profileDir}`,
         ...(status.dataDir !== status.profileDir ? [`Data:      ${status.dataDir}`] : []),
@@ -190,17 +201,22 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
 
   async enrol({ core, values }) {
     const status = await core.enrolDevice(values.name ? { name: values.name } : {});
-    print(values, status, `This device is enrolled as "${status.device.name}" (${status.device.shortId}).`);
+    const { device } = status;
+    print(
+      values,
+      status,
+      [
+        `This device is enrolled as "${device.name}" (${device.shortId}).`,
+        ...(device.idSource === 'generated' ? [GENERATED_ID_NOTE] : []),
+        ...(device.recognisedAs ? [recognitionOffer(device.recognisedAs)] : []),
+      ].join('\n'),
+    );
     return 0;
   },
 
   async devices({ core, values }) {
     const devices = await core.listDevices();
-    const lines = devices.map(
-      (d) =>
-        `${d.isThisDevice ? '*' : ' '} ${d.deviceId.slice(0, 12)}  ${d.name.padEnd(20)} ${d.platform.padEnd(8)} ` +
-        `${d.software.length ? d.software.join(', ') : '(no software)'}`,
-    );
+    const lines = devices.map(deviceLine);
     print(values, devices, lines.length ? lines.join('\n') : 'No devices enrolled yet: keyport enrol');
     return 0;
   },
@@ -211,6 +227,13 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
     const device = findDevice(await core.listDevices(), reference);
     const left = await core.retireDevice({ deviceId: device.deviceId });
     print(values, left, `Retired "${device.name}". ${left.length} device(s) remain enrolled.`);
+    return 0;
+  },
+
+  async recover({ core, values }) {
+    const from = findDevice(await core.listDevices(), requireOption(values.from, 'from'));
+    const outcome = await core.recoverDevice({ fromDeviceId: from.deviceId });
+    print(values, outcome, recoveryDone(outcome));
     return 0;
   },
 

@@ -55,7 +55,7 @@ export const APP_OPTION_SPEC = {
 export const APP_OPTIONS_USAGE = `  --provider URL          the Keyport provider (default KEYPORT_PROVIDER_URL or ${DEFAULT_PROVIDER_URL})
   --profile DIR           keep installs, state and keychain entries apart (default KEYPORT_PROFILE
                           or the platform's config folder)
-  --simulate-device NAME  use a device ID derived from NAME, not this machine's hardware (demos, tests)
+  --simulate-device NAME  use a device ID derived from NAME, not this machine's own (demos, tests)
   --insecure-secret-file  if no OS keychain answers, keep license keys in a 0600 file in the profile`;
 
 /** Read the shared options from already-parsed values (so each front end can add its own). */

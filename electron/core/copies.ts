@@ -55,10 +55,15 @@ export class Copies {
       }
     }
     for (const copy of Object.values(this.state.current.copies)) {
-      if (copy.status === 'active' && !here.has(copy.softwareId)) {
-        await this.licenses.markMoved(copy.softwareId);
-        report.departures.push(copy.softwareId);
-      }
+      if (copy.status !== 'active' || here.has(copy.softwareId)) continue;
+      // Still registered to the device its key was issued to, which is not this device ID:
+      // a local mismatch (DEVICE_MISMATCH at launch), not a move. The key stays.
+      const stillWithKey = registrations.some(
+        (r) => r.softwareId === copy.softwareId && r.deviceId === copy.authDeviceId,
+      );
+      if (stillWithKey) continue;
+      await this.licenses.markMoved(copy.softwareId);
+      report.departures.push(copy.softwareId);
     }
     return report;
   }

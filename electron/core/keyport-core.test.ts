@@ -256,21 +256,22 @@ describe('the core against the provider', () => {
     const account = backend.newAccount();
     const a = await device('a');
     await a.core.createAccount(account);
-    const offline = await device('offline');
+    const offlineProfile = await mkdtemp(path.join(tmpdir(), 'keyport-offline-'));
     const unreachable = await createKeyportCore(
       {
         providerUrl: 'http://127.0.0.1:9',
-        profileDir: offline.profileDir,
-        dataDir: offline.profileDir,
+        profileDir: offlineProfile,
+        dataDir: offlineProfile,
         simulateDevice: 'x',
         insecureSecretFile: false,
       },
-      { secretStore: await testSecretStore(offline.profileDir), syncIntervalMs: 0, retryDelays: [5] },
+      { secretStore: await testSecretStore(offlineProfile), syncIntervalMs: 0, retryDelays: [5] },
     );
     const error = await appErrorOf(unreachable.signIn(account));
     expect(error.code).toBe('OFFLINE');
     expect(error.message).toMatch(/cannot reach the store/);
     expect((await unreachable.getStatus()).online).toBe(false);
     await unreachable.close();
+    await rm(offlineProfile, { recursive: true, force: true });
   });
 });

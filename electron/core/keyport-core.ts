@@ -4,6 +4,9 @@
  * owner of each concern (session, this device, licenses, the account's copies) and
  * assembles the flows of DESIGN §1 from `flows/` — account, devices, store, library,
  * install, run, transfer and the sync that reconciles this device with the provider.
+ *
+ * Before anything in the profile is read it takes the profile's lock (one writer at a
+ * time), and it refuses a profile made for another device; `close()` lets the lock go.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,7 +15,7 @@ import type { AppOptions } from './app-options.ts';
 import { Copies } from './copies.ts';
 import { CoreEvents } from './core-events.ts';
 import type { CoreDependencies as PartsDependencies, CoreParts } from './core-parts.ts';
-import { readDeviceIdentity } from './device-identity.ts';
+import { readDeviceIdentity, type IdentityReaders } from './device-identity.ts';
 import { accountFlow, describeStatus } from './flows/account.ts';
 import { devicesFlow } from './flows/devices.ts';
 import { installFlow } from './flows/install.ts';
@@ -25,6 +28,9 @@ import { cleanupInstallLeftovers } from './installer.ts';
 import { LicenseKeeper } from './licenses.ts';
 import { LocalStateStore } from './local-state.ts';
 import { ProviderClient } from './provider-client.ts';
+import { readInstallationId } from './installation.ts';
+import { lockProfile, type ProfileLock, type ProfileProgram } from './profile-lock.ts';
+import { claimProfileForDevice } from './profile-owner.ts';
 import { openSecretStore } from './secret-store.ts';
 import { Reachability, Session, type ReconnectTiming } from './session.ts';
 import { ThisDevice } from './this-device.ts';
@@ -32,10 +38,16 @@ import { ThisDevice } from './this-device.ts';
 export interface CoreDependencies extends PartsDependencies {
   /** The backoff of the probes while the provider cannot be reached (tests make it short). */
   reconnect?: ReconnectTiming;
+  /** Which front end opens the profile, for the sentence another one gets (default `app`). */
+  program?: ProfileProgram;
+  /** How long to wait for another process to let go of the profile (default 3 s). */
+  profileLockWaitMs?: number;
+  /** How the machine is read (tests: a user, root, a container, a clone); default the real one. */
+  identityReaders?: IdentityReaders;
 }
 
-/** The parts, with the reachability the composition root drives (the flows only read `online`). */
-type AssembledParts = CoreParts & { reachability: Reachability };
+/** The parts, with what the composition root drives: reachability and the profile's lock. */
+type AssembledParts = CoreParts & { reachability: Reachability; lock: ProfileLock };
 
 export interface KeyportCore extends AppApi, AppEventSource {
   close(): Promise<void>;
@@ -51,6 +63,13 @@ export async function createKeyportCore(
   const install = installFlow(parts);
   const { cancelAll, ...installMethods } = install;
   const sync = syncFlow(parts);
+  try {
+    await mkdir(parts.folders.apps, { recursive: true });
+    await cleanupInstallLeftovers(parts.folders.apps);
+  } catch (error) {
+    await parts.lock.release();
+    throw error;
+  }
   const account = accountFlow(parts);
   const background = startBackgroundSync(parts, sync.sync);
   parts.reachability.onChange = (online) => {
@@ -58,8 +77,6 @@ export async function createKeyportCore(
     // Back online: catch up on what changed meanwhile (arrivals, departures, leases).
     if (online) background.catchUp();
   };
-  await mkdir(parts.folders.apps, { recursive: true });
-  await cleanupInstallLeftovers(parts.folders.apps);
   background.start();
   return {
     ...account,
@@ -69,7 +86,7 @@ export async function createKeyportCore(
       void parts.reachability.retryNow();
       return account.getStatus();
     },
-    ...devicesFlow(parts),
+    ...devicesFlow(parts, sync.sync),
     ...storeFlow(parts),
     ...libraryFlow(parts),
     ...installMethods,
@@ -82,6 +99,8 @@ export async function createKeyportCore(
       background.stop();
       cancelAll();
       parts.events.clear();
+      // Written state is flushed by then: every update is awaited by the call that made it.
+      await parts.lock.release();
     },
   } satisfies KeyportCore;
 }
@@ -89,11 +108,36 @@ export async function createKeyportCore(
 async function assembleParts(options: AppOptions, dependencies: CoreDependencies): Promise<AssembledParts> {
   await mkdir(options.profileDir, { recursive: true, mode: 0o700 });
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const lock = await lockProfile(options.profileDir, {
+    program: dependencies.program ?? 'app',
+    waitMs: dependencies.profileLockWaitMs,
+  });
+  try {
+    return await assembleLocked(options, dependencies, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function assembleLocked(
+  options: AppOptions,
+  dependencies: CoreDependencies,
+  lock: ProfileLock,
+): Promise<AssembledParts> {
+  const readIdentity = () =>
+    readDeviceIdentity({
+      simulateDevice: options.simulateDevice,
+      profileDir: options.profileDir,
+      readers: dependencies.identityReaders,
+    });
+  const [state, identity] = await Promise.all([LocalStateStore.open(options.profileDir), readIdentity()]);
+  // Before any secret is read or written: a profile of another device is left as it is.
+  await claimProfileForDevice(state, identity, options.profileDir);
   const secrets = dependencies.secretStore ?? (await openSecretStore(options));
-  const [state, identity, token] = await Promise.all([
-    LocalStateStore.open(options.profileDir),
-    readDeviceIdentity(options.simulateDevice),
+  const [token, installationId] = await Promise.all([
     Session.readToken(secrets),
+    readInstallationId(secrets),
   ]);
   const session = new Session(secrets, state, token);
   const now = dependencies.now ?? (() => new Date());
@@ -108,7 +152,7 @@ async function assembleParts(options: AppOptions, dependencies: CoreDependencies
     retryDelays: dependencies.retryDelays,
     onReachability: (online) => reachability.report(online),
   });
-  const device = new ThisDevice(identity, options.simulateDevice, provider, session, state);
+  const device = new ThisDevice(identity, readIdentity, installationId, provider, session, state);
   const licenses = new LicenseKeeper(
     provider,
     secrets,
@@ -136,6 +180,7 @@ async function assembleParts(options: AppOptions, dependencies: CoreDependencies
       logs: path.join(options.dataDir, 'logs'),
     },
     reachability,
+    lock,
     announceStatus: () => announceStatus(),
   };
   announceStatus = () => events.emit('status-changed', describeStatus(parts));

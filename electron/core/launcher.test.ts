@@ -34,7 +34,9 @@ let secrets: SecretStore;
 let genuineKey: string;
 const cores: KeyportCore[] = [];
 
+/** The profile's core, as a fresh process would open it; one at a time holds the profile. */
 async function open(simulateDevice: string, dependencies: CoreDependencies = {}): Promise<KeyportCore> {
+  for (const previous of cores.splice(0)) await previous.close();
   const core = await createKeyportCore(
     { providerUrl: provider.url, profileDir, dataDir: profileDir, simulateDevice, insecureSecretFile: false },
     { secretStore: secrets, syncIntervalMs: 0, retryDelays: [10], ...dependencies },
@@ -129,10 +131,21 @@ describe('launching an installed program (S51–S54)', () => {
     expect(result.output).toContain('runs because this device holds its license');
   });
 
-  it('refuses on another device (the profile copied to a different machine)', async () => {
-    const error = await refusal(await open(`not-${deviceName}`));
-    expect(error.code).toBe('DEVICE_MISMATCH');
-    expect(error.message).toMatch(/licensed to device [0-9a-f]{12}, but this is device/);
+  it('refuses on another device (the profile copied to a different machine), keeping the key', async () => {
+    // The profile itself refuses to open as another device, before anything in it is read.
+    const opened = await open(`not-${deviceName}`).catch((e: unknown) => e);
+    expect(opened).toMatchObject({ code: 'PROFILE_OF_ANOTHER_DEVICE' });
+    expect(await secrets.get(`license:${SOFTWARE}`)).toBe(genuineKey);
+    // And the launch check refuses a key stored for another device, whatever opened it.
+    const [, payload] = segments(genuineKey);
+    const check = { ...offlineCheck(genuineKey), jwks: await providerKeys(), now: new Date() };
+    const error = await checkLaunch({ ...check, currentDeviceId: 'e'.repeat(64) }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'DEVICE_MISMATCH',
+      message: expect.stringMatching(
+        new RegExp(`licensed to device ${(payload.dev as string).slice(0, 12)}, but this is device e{12}`),
+      ),
+    });
   });
 
   it('refuses a key whose claims were tampered with', async () => {

@@ -29,7 +29,8 @@ async function keeperWithCache(jwks: unknown) {
   const store = await LocalStateStore.open(dir);
   const fetches: number[] = [];
   const provider = { jwks: async () => (fetches.push(1), FRESH) } as unknown as ProviderClient;
-  const keeper = new LicenseKeeper(provider, {} as SecretStore, store, { id: 'device' }, () => new Date());
+  const device = { id: 'device', refreshReport: { components: {}, installationId: '0'.repeat(64) } };
+  const keeper = new LicenseKeeper(provider, {} as SecretStore, store, device, () => new Date());
   return { keeper, store, fetches };
 }
 

@@ -3,6 +3,11 @@
  * the SecretStore, the authentication information (device ID) kept in local state, the
  * lease refreshed while online — and, when the provider refuses a refresh because the
  * copy moved away, the key removed and the copy marked as moved (invariant 4).
+ *
+ * A key is removed only on the provider's word that the copy left the device the key was
+ * issued to (LICENSE_REVOKED / NOT_REGISTERED); never on a local guess. A refresh refused
+ * because the device ID is in use on two machines (DEVICE_CLONED) keeps the key: it runs
+ * until its lease ends, and the library says why it will not be renewed.
  */
 import { AppError, copyGoneFromDevice } from '../../shared/app-api/app-errors.ts';
 import {
@@ -23,7 +28,7 @@ export class LicenseKeeper {
     private readonly provider: ProviderClient,
     private readonly secrets: SecretStore,
     private readonly state: LocalStateStore,
-    private readonly device: Pick<ThisDevice, 'id'>,
+    private readonly device: Pick<ThisDevice, 'id' | 'refreshReport'>,
     private readonly now: () => Date,
     /** Renew a lease once less than this much of it is left. */
     private readonly leaseRefreshMarginMs = 20 * DAY,
@@ -64,10 +69,23 @@ export class LicenseKeeper {
   async refresh(softwareId: string): Promise<LicenseClaims> {
     const deviceId = this.device.id;
     try {
-      const { licenseKey } = await this.provider.refresh({ softwareId, deviceId });
+      const { licenseKey } = await this.provider.refresh({
+        softwareId,
+        deviceId,
+        ...this.device.refreshReport,
+      });
       return await this.keep(softwareId, deviceId, licenseKey);
     } catch (error) {
-      if (copyGoneFromDevice(error)) await this.markMoved(softwareId);
+      // The provider spoke about this device: only a key issued to it is the one that moved.
+      if (copyGoneFromDevice(error) && this.state.copy(softwareId)?.authDeviceId === deviceId) {
+        await this.markMoved(softwareId);
+      }
+      if (error instanceof AppError && error.code === 'DEVICE_CLONED') {
+        await this.state.update((state) => {
+          const copy = state.copies[softwareId];
+          if (copy) copy.renewalRefused = error.message;
+        });
+      }
       throw error;
     }
   }
@@ -126,6 +144,7 @@ export class LicenseKeeper {
         copy.movedAt = null;
         copy.authDeviceId = deviceId;
         copy.licenseExpiresAt = new Date(claims.exp * 1000).toISOString();
+        delete copy.renewalRefused;
       }
     });
     return claims;

@@ -28,11 +28,28 @@ export const LocalCopy = z.object({
     .object({ version: z.string(), installDir: z.string(), entry: z.string(), installedAt: z.string() })
     .nullable(),
   movedAt: z.string().nullable(),
+  /**
+   * Why the provider refused to renew the lease while the copy is still this device's
+   * (DEVICE_CLONED): the key is kept and runs until its lease ends, and the library says why.
+   */
+  renewalRefused: z.string().optional(),
 });
 export type LocalCopy = z.infer<typeof LocalCopy>;
 
+/** The device and the account a profile was made for (DESIGN §2): a profile belongs to one of each. */
+export const ProfileOwner = z.object({
+  deviceId: z.string(),
+  /** The `--simulate-device` name, to name the device when another one opens the profile. */
+  simulatedAs: z.string().nullable(),
+  /** Recorded at the first sign-in (or adopted from the signed-in user of an older profile). */
+  account: z.object({ userId: z.string(), email: z.string() }).nullable(),
+});
+export type ProfileOwner = z.infer<typeof ProfileOwner>;
+
 export const LocalStateSchema = z.object({
   version: z.literal(1),
+  /** Absent only in a profile from before owners were recorded: the first open adopts it. */
+  owner: ProfileOwner.optional(),
   user: User.nullable(),
   /** Whether this device is enrolled to `user`, as last seen. */
   enrolled: z.boolean(),

@@ -4,8 +4,8 @@
  * problem+json becomes a `AppError` with a sentence a person can act on.
  *
  * Retries are only made where a repeat cannot do harm: reads, and writes the provider
- * makes idempotent (purchases and transfers carry an `Idempotency-Key`, enrolment and
- * lease refresh are idempotent by nature). Redeeming a transaction ID is never retried:
+ * makes idempotent (purchases, transfers and recoveries carry an `Idempotency-Key`;
+ * enrolment and lease refresh are idempotent by nature). Redeeming a transaction ID is never retried:
  * it is single-use, so a lost answer means starting the handshake again.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,11 +14,13 @@ import {
   CatalogPage,
   DeviceList,
   DeviceResult,
+  EnrolResult,
   LicenseRequestResult,
   LicenseResult,
   MeResult,
   ProviderJwks,
   PurchaseResult,
+  RecoveryResult,
   RegistrationList,
   SessionResult,
   SoftwareResult,
@@ -31,6 +33,7 @@ import type {
   LicenseRequestBody,
   LoginBody,
   PurchaseBody,
+  RecoverBody,
   RedeemBody,
   RefreshBody,
   TransferBody,
@@ -57,6 +60,8 @@ interface RequestOptions<S extends z.ZodType> {
   /** May this request be sent again after a network failure or a 502/503/504? */
   retry: boolean;
   auth?: boolean;
+  /** Send this session token instead of the current one (ending a session never begun here). */
+  token?: string;
 }
 
 // 500 too: for a request that is safe to repeat, a passing fault deserves a second try.
@@ -76,8 +81,7 @@ export class ProviderClient {
   }
 
   /** Headers for requests made outside this client (the downloader). */
-  authHeaders(): Record<string, string> {
-    const token = this.options.token();
+  authHeaders(token = this.options.token()): Record<string, string> {
     return token ? { authorization: `Bearer ${token}` } : {};
   }
 
@@ -96,14 +100,15 @@ export class ProviderClient {
   signIn(body: LoginBody) {
     return this.request('POST', '/v1/sessions', { body, schema: SessionResult, retry: false, auth: false });
   }
-  signOut() {
-    return this.request('DELETE', '/v1/sessions/current', { schema: null, retry: true });
+  /** The current session, or the one `token` names. */
+  signOut(token?: string) {
+    return this.request('DELETE', '/v1/sessions/current', { schema: null, retry: true, token });
   }
   me() {
     return this.request('GET', '/v1/me', { schema: MeResult, retry: true });
   }
   enrolDevice(body: EnrolDeviceBody) {
-    return this.request('POST', '/v1/devices', { body, schema: DeviceResult, retry: true });
+    return this.request('POST', '/v1/devices', { body, schema: EnrolResult, retry: true });
   }
   listDevices() {
     return this.request('GET', '/v1/devices', { schema: DeviceList, retry: true });
@@ -118,6 +123,15 @@ export class ProviderClient {
   /** Not retried: a repeat after a lost answer would read as "unknown device". */
   retireDevice(deviceId: string) {
     return this.request('DELETE', `/v1/devices/${deviceId}`, { schema: null, retry: false });
+  }
+  /** Move every copy of `body.fromDeviceId` to `deviceId` and retire it (a hardware change). */
+  recoverDevice(deviceId: string, body: RecoverBody, idempotencyKey: string) {
+    return this.request('POST', `/v1/devices/${deviceId}/recover`, {
+      body,
+      schema: RecoveryResult,
+      idempotencyKey,
+      retry: true,
+    });
   }
   catalog(query: { q?: string; cursor?: string; limit?: number }) {
     return this.request('GET', '/v1/catalog', { query, schema: CatalogPage, retry: true, auth: false });
@@ -174,7 +188,7 @@ export class ProviderClient {
     options: RequestOptions<S>,
   ): Promise<S extends z.ZodType ? z.infer<S> : never> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.auth !== false) Object.assign(headers, this.authHeaders());
+    if (options.auth !== false) Object.assign(headers, this.authHeaders(options.token));
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
     const attempts = options.retry ? this.retryDelays.length + 1 : 1;

@@ -1,15 +1,16 @@
 /**
- * This device, owned in one place: its identity (the ID and the sources it was read
- * from), the name it is enrolled under, and whether it is enrolled at all — learned from
- * the account's device list, which is kept here too, since the library and the status
- * name devices from it.
+ * This device, owned in one place: its identity (the ID, its hardware components and the
+ * sources they were read from), this installation's ID, the name it is enrolled under, and
+ * whether it is enrolled at all — learned from the account's device list, which is kept
+ * here too, since the library and the status name devices from it. After enrolling, it
+ * also holds the older device the provider recognised it as, if any, until a recovery.
  */
 import { hostname } from 'node:os';
-import type { Device } from '../../shared/provider-api/schemas.ts';
+import type { Device, Recognition } from '../../shared/provider-api/schemas.ts';
 import type { AppStatus } from '../../shared/app-api/app-api.ts';
 import { AppError } from '../../shared/app-api/app-errors.ts';
 import { shortDeviceId } from '../../shared/license/license.ts';
-import { readDeviceIdentity, type DeviceIdentity } from './device-identity.ts';
+import type { DeviceIdentity } from './device-identity.ts';
 import type { LocalStateStore } from './local-state.ts';
 import type { ProviderClient } from './provider-client.ts';
 import type { Session } from './session.ts';
@@ -17,10 +18,15 @@ import type { Session } from './session.ts';
 export class ThisDevice {
   /** The account's devices as last listed; null until listed in this session. */
   private devices: Device[] | null = null;
+  /** What the last enrolment said this device looks like; cleared by a recovery. */
+  private recognition: Recognition | null = null;
 
   constructor(
     private readonly identity: DeviceIdentity,
-    private readonly simulateDevice: string | null,
+    /** Reads the identity again from the machine (for the launch check). */
+    private readonly readIdentity: () => Promise<DeviceIdentity>,
+    /** SHA-256 of this installation's secret (installation.ts). */
+    readonly installationId: string,
     private readonly provider: ProviderClient,
     private readonly session: Session,
     private readonly state: LocalStateStore,
@@ -35,7 +41,12 @@ export class ThisDevice {
    * to another machine must not run with the ID this process read when it started.
    */
   async readIdAtLaunch(): Promise<string> {
-    return (await readDeviceIdentity(this.simulateDevice)).deviceId;
+    return (await this.readIdentity()).deviceId;
+  }
+
+  /** What a lease refresh reports beside the copy: which installation asks, and the hardware now. */
+  get refreshReport(): { components: DeviceIdentity['components']; installationId: string } {
+    return { components: this.identity.components, installationId: this.installationId };
   }
 
   defaultName(): string {
@@ -50,7 +61,9 @@ export class ThisDevice {
       platform: process.platform,
       enrolled: this.state.current.enrolled,
       sources: this.identity.sources,
+      idSource: this.identity.idSource,
       simulatedAs: this.identity.simulatedAs,
+      recognisedAs: this.recognisedAs,
     };
   }
 
@@ -86,18 +99,33 @@ export class ThisDevice {
   /** The session ended: the next account's devices are not these. */
   forgetAccountDevices(): void {
     this.devices = null;
+    this.recognition = null;
   }
 
+  /** The recognition is kept for the first-run screen's offer (`recoverDevice`). */
   async enrol(name: string | undefined): Promise<void> {
     this.session.require();
-    await this.session.authenticated(() =>
+    const { recognisedAs } = await this.session.authenticated(() =>
       this.provider.enrolDevice({
         deviceId: this.id,
         name: name ?? this.defaultName(),
         platform: process.platform,
+        components: this.identity.components,
+        installationId: this.installationId,
+        idSource: this.identity.idSource,
       }),
     );
+    this.recognition = recognisedAs;
     await this.listAccountDevices();
+  }
+
+  get recognisedAs(): Recognition | null {
+    return this.recognition;
+  }
+
+  /** The offer was taken (or is void): the recognised device's programs are here now. */
+  forgetRecognition(): void {
+    this.recognition = null;
   }
 
   async requireEnrolled(): Promise<void> {

@@ -52,7 +52,7 @@ if (!app.requestSingleInstanceLock()) {
 function run(): void {
   const core = createRecoveringCore(async () => {
     if (!appOptions.ok) throw appOptions.error;
-    return createKeyportCore(appOptions.value);
+    return createKeyportCore(appOptions.value, { program: 'app' });
   });
   void core.ready().then((error) => {
     if (error) console.error(`Keyport could not start its core (${error.code}): ${error.message}`);

@@ -73,7 +73,7 @@ export async function startWebApp(options: {
   log: (line: string) => void;
 }): Promise<WebApp> {
   const { log } = options;
-  const core = createRecoveringCore(() => createKeyportCore(options.appOptions));
+  const core = createRecoveringCore(() => createKeyportCore(options.appOptions, { program: 'web-shell' }));
   let shell: WebShell;
   try {
     shell = await startWebShell({ core, rendererDir: options.rendererDir, port: options.port });

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { AuthScreen } from './screens/auth/AuthScreen.tsx';
 import { DevicesScreen } from './screens/devices/DevicesScreen.tsx';
 import { FirstRunScreen } from './screens/first-run/FirstRunScreen.tsx';
+import { RecoveryOffer } from './screens/first-run/RecoveryOffer.tsx';
 import { LibraryScreen } from './screens/library/LibraryScreen.tsx';
 import { StoreScreen } from './screens/store/StoreScreen.tsx';
 import { TransferWizard } from './screens/transfer/TransferWizard.tsx';
@@ -13,6 +14,7 @@ import { resetStores } from './stores/all-stores.ts';
 import { watchConnection } from './stores/connection.ts';
 import { connectAppEvents } from './stores/events.ts';
 import { useNavigationStore } from './stores/navigation.ts';
+import { useRecoveryStore } from './stores/recovery.ts';
 import { useSessionStore } from './stores/session.ts';
 import { useTransferStore } from './stores/transfer.ts';
 
@@ -26,6 +28,7 @@ export function App() {
   const problem = useSessionStore((s) => s.problem);
   const view = useNavigationStore((s) => s.view);
   const wizardOpen = useTransferStore((s) => s.open);
+  const recovery = useRecoveryStore((s) => (s.closed ? 'closed' : s.outcome ? 'done' : 'open'));
   const userId = status?.user?.userId ?? null;
 
   useEffect(() => {
@@ -47,6 +50,11 @@ export function App() {
   if (!status) return <Splash />;
   if (!status.user) return <AuthScreen status={status} />;
   if (!status.device.enrolled) return <FirstRunScreen status={status} />;
+  // Enrolled, and recognised as an older device of the account: the first run goes on with
+  // the offer to move that device's programs here (and then says what moved).
+  if (recovery === 'done' || (recovery === 'open' && status.device.recognisedAs)) {
+    return <RecoveryOffer recognisedAs={status.device.recognisedAs} />;
+  }
 
   return (
     <div className="app">

@@ -14,6 +14,7 @@ import { userEvent, type UserEvent } from '@testing-library/user-event';
 import type { AppBridge } from '../../shared/app-api/app-api.ts';
 import { dispatchAppCall } from '../../electron/bridge/app-dispatch.ts';
 import { createKeyportCore, type KeyportCore } from '../../electron/core/keyport-core.ts';
+import type { IdentityReaders } from '../../electron/core/device-identity.ts';
 import type { ReconnectTiming } from '../../electron/core/session.ts';
 import { testSecretStore } from '../../test-support/keychain.ts';
 import { startMockServer, type MockServerOptions, type RunningMockServer } from '../../server-mock/server.ts';
@@ -45,6 +46,8 @@ export interface HarnessDevice {
 export interface HarnessOptions extends Pick<MockServerOptions, 'settings'> {
   /** The core's backoff while the provider is down (the default is the app's own: 1 s to 30 s). */
   reconnect?: ReconnectTiming;
+  /** The rendered device reads this machine instead of simulating one by name. */
+  readers?: IdentityReaders;
 }
 
 export interface Harness {
@@ -61,7 +64,7 @@ export interface Harness {
   signUp(account?: Account): Promise<Account>;
   enrol(name?: string): Promise<void>;
   /** Another device of the same user (its own profile and simulated ID), enrolled. */
-  otherDevice(account: Account, name: string): Promise<HarnessDevice>;
+  otherDevice(account: Account, name: string, readers?: IdentityReaders): Promise<HarnessDevice>;
   publish(options: PublishOptions): Promise<void>;
   /** The provider goes away: its port refuses connections, as when it is down. */
   stopProvider(): Promise<void>;
@@ -70,7 +73,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-async function startDevice(url: string, label: string, reconnect?: ReconnectTiming): Promise<HarnessDevice> {
+async function startDevice(
+  url: string,
+  label: string,
+  reconnect?: ReconnectTiming,
+  readers?: IdentityReaders,
+): Promise<HarnessDevice> {
   const profileDir = await mkdtemp(path.join(tmpdir(), `keyport-ui-${label}-`));
   const deviceName = `${label}-${randomBytes(3).toString('hex')}`;
   const core = await createKeyportCore(
@@ -78,10 +86,16 @@ async function startDevice(url: string, label: string, reconnect?: ReconnectTimi
       providerUrl: url,
       profileDir,
       dataDir: profileDir,
-      simulateDevice: deviceName,
+      simulateDevice: readers ? null : deviceName,
       insecureSecretFile: false,
     },
-    { secretStore: await testSecretStore(profileDir), syncIntervalMs: 0, retryDelays: [5], reconnect },
+    {
+      secretStore: await testSecretStore(profileDir),
+      syncIntervalMs: 0,
+      retryDelays: [5],
+      reconnect,
+      identityReaders: readers,
+    },
   );
   return { core, deviceName, profileDir };
 }
@@ -96,7 +110,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const server = await startMockServer({ mock });
   const port = Number(new URL(server.url).port);
   let providerUp = true;
-  const device = await startDevice(server.url, 'ui', options.reconnect);
+  const device = await startDevice(server.url, 'ui', options.reconnect, options.readers);
   const others: HarnessDevice[] = [];
   const bridge: AppBridge = {
     invoke: (method, input) => dispatchAppCall(device.core, method, input),
@@ -128,8 +142,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async enrol(name = 'Test Desk') {
       await device.core.enrolDevice({ name });
     },
-    async otherDevice(account, name) {
-      const other = await startDevice(server.url, 'other');
+    async otherDevice(account, name, readers) {
+      const other = await startDevice(server.url, 'other', undefined, readers);
       others.push(other);
       await other.core.signIn({ email: account.email, password: account.password });
       await other.core.enrolDevice({ name });

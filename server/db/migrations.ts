@@ -208,6 +208,60 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('releases').addColumn('entry_count', 'integer').execute();
       },
     },
+    // Device identity that survives real machines (issue 13): each device's hardware
+    // components (HMACs, compared one by one to recognise a changed machine), the app
+    // installations seen on it (to tell a clone from a reinstall), and recoveries.
+    '0004_device_identity': {
+      async up(db: Kysely<unknown>) {
+        // Added columns are nullable: devices enrolled before this migration have none.
+        await db.schema.alterTable('devices').addColumn('id_source', 'text').execute();
+        // The installation that last enrolled or refreshed.
+        await db.schema.alterTable('devices').addColumn('installation_id', 'text').execute();
+        // When two installations were found alternating on this device ID (a clone), and
+        // which of the two was seen first: the one a refusing provider keeps answering.
+        await db.schema.alterTable('devices').addColumn('flagged_at', 'text').execute();
+        await db.schema.alterTable('devices').addColumn('original_installation_id', 'text').execute();
+
+        // References without ON DELETE CASCADE: retiring a device deletes these rows by
+        // name (lib/device-records.ts), and a retirement that forgot one fails loudly.
+        await db.schema
+          .createTable('device_components')
+          .addColumn('device_id', 'text', (c) => c.notNull().references('devices.device_id'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('hmac', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('device_components_pk', ['device_id', 'name'])
+          .execute();
+
+        await db.schema
+          .createTable('device_installations')
+          .addColumn('device_id', 'text', (c) => c.notNull().references('devices.device_id'))
+          .addColumn('installation_id', 'text', (c) => c.notNull())
+          .addColumn('first_seen_at', 'text', (c) => c.notNull())
+          .addColumn('last_seen_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('device_installations_pk', ['device_id', 'installation_id'])
+          .execute();
+
+        // One recovery per enrolment of the device recovered from: the unique key is what
+        // turns any number of concurrent recoveries into one (the losers replay it). The
+        // enrolment time is part of it because a retired device ID may be enrolled again
+        // later, and that new enrolment may be recovered in its turn.
+        await db.schema
+          .createTable('recoveries')
+          .addColumn('recovery_id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.user_id'))
+          .addColumn('from_device_id', 'text', (c) => c.notNull())
+          .addColumn('from_enrolled_at', 'text', (c) => c.notNull())
+          .addColumn('to_device_id', 'text', (c) => c.notNull())
+          .addColumn('copies', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addUniqueConstraint('recoveries_one_per_enrolment', [
+            'user_id',
+            'from_device_id',
+            'from_enrolled_at',
+          ])
+          .execute();
+      },
+    },
   };
 }
 

@@ -27,6 +27,43 @@ export interface DevicesTable {
   name: string;
   platform: string;
   enrolled_at: string;
+  /** Where the app took the device ID from (os, generated, simulated); null if it did not say. */
+  id_source: string | null;
+  /** The installation that last enrolled or refreshed (null: none said which). */
+  installation_id: string | null;
+  /** When two installations were found alternating on this device ID: a clone. */
+  flagged_at: string | null;
+  /** When flagged: the earlier-seen of the two, whose refreshes `clonePolicy: refuse` keeps answering. */
+  original_installation_id: string | null;
+}
+
+/** One hardware component a device reported, as the HMAC the app computed (DESIGN §2). */
+export interface DeviceComponentsTable {
+  device_id: string;
+  /** One of COMPONENT_NAMES. */
+  name: string;
+  hmac: string;
+}
+
+/** An app installation seen enrolling or refreshing on a device. */
+export interface DeviceInstallationsTable {
+  device_id: string;
+  installation_id: string;
+  first_seen_at: string;
+  last_seen_at: string;
+}
+
+/** Every copy of one device moved to another at once, after which the first was retired. */
+export interface RecoveriesTable {
+  recovery_id: string;
+  user_id: string;
+  from_device_id: string;
+  /** The recovered device's enrolment: one recovery per enrolment (unique with user and device). */
+  from_enrolled_at: string;
+  to_device_id: string;
+  /** JSON: [{copyId, softwareId}], what was moved. */
+  copies: string;
+  created_at: string;
 }
 
 export interface SoftwareTable {
@@ -152,6 +189,9 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   devices: DevicesTable;
+  device_components: DeviceComponentsTable;
+  device_installations: DeviceInstallationsTable;
+  recoveries: RecoveriesTable;
   software: SoftwareTable;
   releases: ReleasesTable;
   purchases: PurchasesTable;
@@ -168,6 +208,7 @@ export interface Database {
 
 export type UserRow = Selectable<UsersTable>;
 export type DeviceRow = Selectable<DevicesTable>;
+export type RecoveryRow = Selectable<RecoveriesTable>;
 export type SoftwareRow = Selectable<SoftwareTable>;
 export type ReleaseRow = Selectable<ReleasesTable>;
 export type RegistrationRow = Selectable<RegistrationsTable>;

@@ -1,7 +1,21 @@
 /** Database rows → API objects (snake_case columns → the camelCase contract). */
 import type { Selectable } from 'kysely';
-import type { Device, Purchase, Registration, Transfer, User } from '../../shared/provider-api/schemas.ts';
-import type { DeviceRow, PurchasesTable, RegistrationRow, TransfersTable, UserRow } from '../db/schema.ts';
+import type {
+  Device,
+  Purchase,
+  Recovery,
+  Registration,
+  Transfer,
+  User,
+} from '../../shared/provider-api/schemas.ts';
+import type {
+  DeviceRow,
+  PurchasesTable,
+  RecoveryRow,
+  RegistrationRow,
+  TransfersTable,
+  UserRow,
+} from '../db/schema.ts';
 
 export const toUser = (row: UserRow): User => ({
   userId: row.user_id,
@@ -15,6 +29,7 @@ export const toDevice = (row: DeviceRow): Device => ({
   name: row.name,
   platform: row.platform,
   enrolledAt: row.enrolled_at,
+  flags: row.flagged_at === null ? [] : ['in-use-on-two-machines'],
 });
 
 export const toRegistration = (row: RegistrationRow): Registration => ({
@@ -40,5 +55,13 @@ export const toTransfer = (row: Selectable<TransfersTable>): Transfer => ({
   softwareId: row.software_id,
   sourceDeviceId: row.source_device_id,
   destinationDeviceId: row.destination_device_id,
+  createdAt: row.created_at,
+});
+
+export const toRecovery = (row: RecoveryRow): Recovery => ({
+  recoveryId: row.recovery_id,
+  fromDeviceId: row.from_device_id,
+  toDeviceId: row.to_device_id,
+  copies: JSON.parse(row.copies) as Recovery['copies'],
   createdAt: row.created_at,
 });

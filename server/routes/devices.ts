@@ -1,16 +1,25 @@
-/** Devices over HTTP: enrol, list, rename, retire (the rules: services/devices.ts). */
+/**
+ * Devices over HTTP: enrol, list, rename, retire (the rules: services/devices.ts), and
+ * recover a changed machine (services/recovery.ts).
+ */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   DeviceList,
   DeviceParams,
   DeviceResult,
   EnrolDeviceBody,
+  EnrolResult,
+  IdempotencyHeaders,
+  RecoverBody,
+  RecoveryResult,
   RenameDeviceBody,
 } from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import { currentUser, requireUser } from '../lib/auth.ts';
 import { toDevice } from '../lib/mappers.ts';
 import { enrolDevice, listDevices, renameDevice, retireDevice } from '../services/devices.ts';
+import { recover } from '../services/recovery.ts';
+import { sendIdempotent } from './idempotent-reply.ts';
 import { bearerAuth, NoContent, problems } from './schema-helpers.ts';
 
 export const deviceRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = async (app, { ctx }) => {
@@ -25,17 +34,25 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = asy
         tags,
         security,
         summary: 'Enrol a device (201 when new, 200 when already yours)',
+        description:
+          'Also keeps what the device reports (hardware components, installation, where its ID came from), ' +
+          'and answers `recognisedAs`: your other device whose components match this one under the ' +
+          "provider's rule (most likely this machine under its old ID), with what a recovery would move, or null.",
         body: EnrolDeviceBody,
         response: {
-          200: DeviceResult,
-          201: DeviceResult,
+          200: EnrolResult,
+          201: EnrolResult,
           ...problems('UNAUTHENTICATED', 'DEVICE_TAKEN', 'DEVICE_LIMIT'),
         },
       },
     },
     async (request, reply) => {
-      const { status, device } = await enrolDevice(ctx, currentUser(request).user_id, request.body);
-      return reply.code(status).send({ device: toDevice(device) });
+      const { status, device, recognisedAs } = await enrolDevice(
+        ctx,
+        currentUser(request).user_id,
+        request.body,
+      );
+      return reply.code(status).send({ device: toDevice(device), recognisedAs });
     },
   );
 
@@ -92,6 +109,46 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = asy
     async (request, reply) => {
       await retireDevice(ctx, currentUser(request).user_id, request.params.deviceId);
       return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/devices/:deviceId/recover',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'Move every copy of an old device here and retire it (a changed machine; honours Idempotency-Key)',
+        description:
+          "Only when the two devices' hardware components match under the provider's rule; else NOT_RECOGNISED " +
+          '(use transfers). 201 with the new recovery; 200 with the earlier one when this recovery already happened.',
+        params: DeviceParams,
+        headers: IdempotencyHeaders,
+        body: RecoverBody,
+        response: {
+          200: RecoveryResult,
+          201: RecoveryResult,
+          ...problems(
+            'UNAUTHENTICATED',
+            'SAME_DEVICE',
+            'DEVICE_NOT_ENROLLED',
+            'NOT_RECOGNISED',
+            'IDEMPOTENCY_KEY_REUSED',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const userId = currentUser(request).user_id;
+      const result = await recover(
+        ctx,
+        userId,
+        request.params.deviceId,
+        request.body,
+        request.headers['idempotency-key'],
+      );
+      return sendIdempotent(reply, result);
     },
   );
 };

@@ -81,8 +81,15 @@ export const licenseRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = as
         tags,
         security,
         summary: 'Renew the lease of a license while the copy is still on this device',
+        description:
+          'Also records the installation asking and the hardware components as they read now. A device ' +
+          'ID found in use on two machines is flagged; under the refuse policy only its original ' +
+          'installation is answered (DEVICE_CLONED for the others).',
         body: RefreshBody,
-        response: { 200: LicenseResult, ...problems('UNAUTHENTICATED', 'LICENSE_REVOKED', 'NOT_REGISTERED') },
+        response: {
+          200: LicenseResult,
+          ...problems('UNAUTHENTICATED', 'LICENSE_REVOKED', 'NOT_REGISTERED', 'DEVICE_CLONED'),
+        },
       },
     },
     async (request) => refreshLicense(ctx, currentUser(request).user_id, request.body),

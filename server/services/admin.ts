@@ -14,6 +14,7 @@ import type { ProviderContext } from '../context.ts';
 import { inTransaction, isUniqueViolation } from '../db/database.ts';
 import type { DeviceRow, SoftwareRow, UserRow } from '../db/schema.ts';
 import { normaliseEmail } from './accounts.ts';
+import { addDevice, updateReport } from './devices.ts';
 import { recordEvent } from '../lib/audit.ts';
 import { ArchiveRefusal } from '../../shared/packages/archive-safety.ts';
 import { PackageScanner, readPackageManifest } from '../../shared/packages/package-inspector.ts';
@@ -59,27 +60,10 @@ export async function provision(
           `device ${device.deviceId.slice(0, 12)}… is enrolled to another account`,
         );
       }
-      if (existing) continue;
-      await trx
-        .insertInto('devices')
-        .values({
-          device_id: device.deviceId,
-          user_id: user.user_id,
-          name: device.name,
-          platform: device.platform,
-          enrolled_at: now.toISOString(),
-        })
-        .execute();
-      await recordEvent(
-        trx,
-        {
-          type: 'device.provisioned',
-          user_id: user.user_id,
-          device_id: device.deviceId,
-          data: { name: device.name, platform: device.platform },
-        },
-        now,
-      );
+      // What the retailer knows about the device (components, its ID's source) is kept
+      // exactly as when the user enrols it.
+      if (existing) await updateReport(ctx, trx, existing, device);
+      else await addDevice(ctx, trx, user.user_id, device, 'device.provisioned');
     }
     const devices = await trx
       .selectFrom('devices')

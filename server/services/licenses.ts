@@ -4,15 +4,17 @@
  * yields an Ed25519-signed license key. Keys are leases: refresh issues a new one while
  * the copy is still registered to the device, and is refused once it has moved.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { LicenseRequestBody, RedeemBody, RefreshBody } from '../../shared/provider-api/schemas.ts';
 import type { LicenseClaims } from '../../shared/license/license.ts';
 import type { ProviderContext } from '../context.ts';
 import { inTransaction } from '../db/database.ts';
 import type { Database, RegistrationRow } from '../db/schema.ts';
-import { findRegistration } from '../lib/ownership.ts';
-import { problem } from '../lib/problem.ts';
+import { replaceComponents } from '../lib/device-records.ts';
+import { findOwnDevice, findRegistration } from '../lib/ownership.ts';
+import { problem, type ProblemError } from '../lib/problem.ts';
 import { newId, newSecret, sha256Hex } from '../lib/secrets.ts';
+import { cloneRefusal, noteInstallation } from './clones.ts';
 
 export interface IssuedLicense {
   licenseKey: string;
@@ -149,16 +151,23 @@ export async function redeemLicense(
   return signed(ctx, claims);
 }
 
-/** A new lease while the copy is still registered to the device; refused once it moved. */
+/**
+ * A new lease while the copy is still registered to the device; refused once it moved.
+ * A refresh also reports the installation asking (clones, services/clones.ts) and the
+ * hardware as it reads now; that report is kept even when the refresh is refused, so
+ * refusals are decided inside the transaction and raised after it commits.
+ */
 export async function refreshLicense(
   ctx: ProviderContext,
   userId: string,
   body: RefreshBody,
 ): Promise<IssuedLicense> {
   const { softwareId, deviceId } = body;
-  const claims = await inTransaction(ctx.registry, async (trx) => {
+  const outcome = await inTransaction(ctx.registry, async (trx) => {
+    const clone = await noteRefresh(ctx, trx, userId, body);
+    if (clone) return { refusal: clone };
     const registration = await findRegistration(trx, { userId, softwareId, deviceId });
-    if (registration) return recordLicense(ctx, trx, registration);
+    if (registration) return { claims: await recordLicense(ctx, trx, registration) };
     const revoked = await trx
       .selectFrom('licenses')
       .select('jti')
@@ -168,12 +177,34 @@ export async function refreshLicense(
       .where('revoked_at', 'is not', null)
       .executeTakeFirst();
     if (revoked) {
-      throw problem(
-        'LICENSE_REVOKED',
-        `${softwareId} was moved to another device; remove it here or move it back`,
-      );
+      return {
+        refusal: problem(
+          'LICENSE_REVOKED',
+          `${softwareId} was moved to another device; remove it here or move it back`,
+        ),
+      };
     }
-    throw notRegistered(softwareId);
+    return { refusal: notRegistered(softwareId) };
   });
-  return signed(ctx, claims);
+  if ('refusal' in outcome) throw outcome.refusal;
+  return signed(ctx, outcome.claims);
+}
+
+/**
+ * What a refresh reports about its device, recorded if the device is the user's (another
+ * user's device is never written to): the installation, then the components — unless
+ * the refresh is refused as a clone's, whose hardware is not this device's.
+ */
+async function noteRefresh(
+  ctx: ProviderContext,
+  trx: Transaction<Database>,
+  userId: string,
+  { deviceId, installationId, components }: RefreshBody,
+): Promise<ProblemError | undefined> {
+  let device = await findOwnDevice(trx, userId, deviceId);
+  if (!device) return undefined;
+  if (installationId !== undefined) device = await noteInstallation(ctx, trx, device, installationId);
+  const refusal = cloneRefusal(ctx, device, installationId);
+  if (!refusal && components) await replaceComponents(trx, deviceId, components);
+  return refusal;
 }

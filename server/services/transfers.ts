@@ -4,12 +4,13 @@
  * transfer and an audit event recorded. No charge. With SQLite's single writer (or
  * PostgreSQL's SERIALIZABLE) and the delete conditioned on the source device, of any
  * number of concurrent moves of one copy exactly one finds it on its source.
- * `transfer` adds the Idempotency-Key.
+ * `transfer` adds the Idempotency-Key. A recovery (services/recovery.ts) moves each copy
+ * of a changed machine with the same `moveRegistration`.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { TransferBody } from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
-import type { Database, TransfersTable } from '../db/schema.ts';
+import type { Database, RegistrationRow, TransfersTable } from '../db/schema.ts';
 import { recordEvent } from '../lib/audit.ts';
 import { runIdempotent } from '../lib/idempotency.ts';
 import { toTransfer } from '../lib/mappers.ts';
@@ -44,6 +45,25 @@ export async function moveCopy(
   if (!copy || copy.device_id !== sourceDeviceId) {
     throw problem('NOT_REGISTERED', `${softwareId} is not registered to the source device`);
   }
+  return moveRegistration(ctx, trx, copy, destinationDeviceId);
+}
+
+/**
+ * Moving one registered copy to another of its owner's devices, inside `trx`: the copy's
+ * one row goes from its device to the destination, the source's licenses for it are
+ * revoked (so its refresh is refused: LICENSE_REVOKED), and a transfer row and a
+ * `registration.transferred` event are written. Shared by transfers and recoveries
+ * (`recoveryId` then says which one moved it); the caller has checked both devices.
+ */
+export async function moveRegistration(
+  ctx: ProviderContext,
+  trx: Transaction<Database>,
+  copy: RegistrationRow,
+  destinationDeviceId: string,
+  { recoveryId }: { recoveryId?: string } = {},
+): Promise<Selectable<TransfersTable>> {
+  const { user_id: userId, software_id: softwareId, device_id: sourceDeviceId } = copy;
+  // Conditioned on the source device: of concurrent moves of one copy only one finds it.
   const moved = await trx
     .deleteFrom('registrations')
     .where('copy_id', '=', copy.copy_id)
@@ -94,6 +114,7 @@ export async function moveCopy(
         sourceDeviceId,
         destinationDeviceId,
         licensesRevoked: Number(revoked.numUpdatedRows),
+        ...(recoveryId === undefined ? {} : { recoveryId }),
       },
     },
     now,

@@ -129,12 +129,19 @@ describe('admin', () => {
       expect(response.body.devices).toHaveLength(2);
       expect(response.body.devices).toEqual(
         expect.arrayContaining([
-          { deviceId: d1, name: 'Tower', platform: 'win32', enrolledAt: provider.clock.now().toISOString() },
+          {
+            deviceId: d1,
+            name: 'Tower',
+            platform: 'win32',
+            enrolledAt: provider.clock.now().toISOString(),
+            flags: [],
+          },
           {
             deviceId: d2,
             name: 'Notebook',
             platform: 'darwin',
             enrolledAt: provider.clock.now().toISOString(),
+            flags: [],
           },
         ]),
       );
@@ -178,7 +185,13 @@ describe('admin', () => {
       expect(again.body.user).toEqual(first.body.user);
       expect(again.body.devices).toEqual([
         first.body.devices[0],
-        { deviceId: added, name: 'New', platform: 'linux', enrolledAt: provider.clock.now().toISOString() },
+        {
+          deviceId: added,
+          name: 'New',
+          platform: 'linux',
+          enrolledAt: provider.clock.now().toISOString(),
+          flags: [],
+        },
       ]);
       // One new event: the added device only.
       const newEvents = (await allEvents()).slice(eventsBefore);

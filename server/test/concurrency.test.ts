@@ -1,17 +1,22 @@
 /**
  * Invariants 1 and 3 under load: whatever runs at once — transfers racing for one copy,
  * redeems racing for one transaction ID, retried purchases and transfers with one
- * Idempotency-Key, purchases racing for one program — the registry ends with exactly
- * one registration per copy, one key per transaction ID, one charge per order, and the
- * losers get a documented 4xx problem, never a 500.
+ * Idempotency-Key, purchases racing for one program, recoveries of one changed machine
+ * racing each other and transfers — the registry ends with exactly one registration per
+ * copy, one key per transaction ID, one charge per order, one recovery per old device,
+ * and the losers get a documented 4xx problem (or the winner's answer), never a 500.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  buyAndLicense,
   createUser,
   enrol,
+  enrolReporting,
+  machineComponents,
   publishSoftware,
   randomDeviceId,
   startProvider,
+  withChanged,
   type ApiResponse,
   type TestProvider,
 } from '../../test-support/provider-harness.ts';
@@ -326,5 +331,152 @@ describe('parallel purchases of one program for two devices of one user', () => 
       .where('software_id', '=', 'race-buy')
       .execute();
     expect(purchases).toHaveLength(1);
+  });
+});
+
+describe('50 parallel recoveries of one changed machine', () => {
+  const PROGRAMS = ['race-recover-a', 'race-recover-b', 'race-recover-c'];
+  beforeAll(async () => {
+    for (const softwareId of PROGRAMS) await publishSoftware(provider, softwareId);
+  });
+
+  /** A user's desk PC holding every program, and the same desk under a new device ID. */
+  async function changedDesk(label: string) {
+    const { token, user } = await createUser(provider, label);
+    const desk = machineComponents(`${label}-desk`);
+    const old = await enrolReporting(provider, token, { name: 'Desk PC', components: desk });
+    for (const softwareId of PROGRAMS) await buyAndLicense(provider, token, softwareId, old.deviceId);
+    const fresh = await enrolReporting(provider, token, { components: withChanged(desk, 'disk.serial') });
+    expect(fresh.body.recognisedAs?.deviceId).toBe(old.deviceId);
+    const copies = await db()
+      .selectFrom('registrations')
+      .select(['copy_id', 'software_id'])
+      .where('user_id', '=', user.userId)
+      .execute();
+    expect(copies).toHaveLength(PROGRAMS.length);
+    return { token, userId: user.userId, oldDevice: old.deviceId, newDevice: fresh.deviceId, copies };
+  }
+
+  /** Each copy is registered exactly once, on `deviceId`. */
+  async function expectEachCopyOnceOn(copyIds: string[], deviceId: string) {
+    for (const copyId of copyIds) {
+      const rows = await db().selectFrom('registrations').selectAll().where('copy_id', '=', copyId).execute();
+      expect(
+        rows.map((r) => r.device_id),
+        copyId,
+      ).toEqual([deviceId]);
+    }
+  }
+
+  it('make one recovery: one 201, the rest 200 with the same recoveryId; each copy moved once', async () => {
+    const { token, userId, oldDevice, newDevice, copies } = await changedDesk('race-recoverer');
+
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        provider.api('POST', `/v1/devices/${newDevice}/recover`, {
+          token,
+          body: { fromDeviceId: oldDevice },
+        }),
+      ),
+    );
+
+    expect(statusCounts(responses)).toEqual({ '201': 1, '200': 49 });
+    const first = responses.find((r) => r.status === 201)!.body;
+    for (const r of responses) expect(r.body).toEqual(first);
+    expect(first.recovery.copies).toHaveLength(PROGRAMS.length);
+
+    await expectEachCopyOnceOn(
+      copies.map((c) => c.copy_id),
+      newDevice,
+    );
+    const recoveries = await db()
+      .selectFrom('recoveries')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .execute();
+    expect(recoveries.map((r) => r.recovery_id)).toEqual([first.recovery.recoveryId]);
+    const transfers = await db().selectFrom('transfers').selectAll().where('user_id', '=', userId).execute();
+    expect(transfers).toHaveLength(PROGRAMS.length);
+    const events = await db()
+      .selectFrom('audit_events')
+      .select('type')
+      .where('user_id', '=', userId)
+      .where('type', 'in', ['device.recovered', 'device.retired', 'registration.transferred'])
+      .execute();
+    expect(events.map((e) => e.type).sort()).toEqual(
+      ['device.recovered', 'device.retired', ...PROGRAMS.map(() => 'registration.transferred')].sort(),
+    );
+    expect(
+      await db().selectFrom('devices').select('device_id').where('device_id', '=', oldDevice).execute(),
+    ).toEqual([]);
+  });
+
+  it('with one Idempotency-Key: every answer is the first one, replayed', async () => {
+    const { token, userId, oldDevice, newDevice, copies } = await changedDesk('race-recover-keyed');
+    const key = `recover-${randomDeviceId().slice(0, 16)}`;
+
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        provider.api('POST', `/v1/devices/${newDevice}/recover`, {
+          token,
+          body: { fromDeviceId: oldDevice },
+          headers: { 'idempotency-key': key },
+        }),
+      ),
+    );
+
+    expect(statusCounts(responses)).toEqual({ '201': 50 });
+    const first = responses[0]!.body;
+    for (const r of responses) expect(r.body).toEqual(first);
+    const replayed = responses.map((r) => r.headers.get('idempotent-replayed'));
+    expect(replayed.filter((h) => h === null)).toHaveLength(1);
+    await expectEachCopyOnceOn(
+      copies.map((c) => c.copy_id),
+      newDevice,
+    );
+    expect(
+      await db().selectFrom('recoveries').selectAll().where('user_id', '=', userId).execute(),
+    ).toHaveLength(1);
+  });
+
+  it('racing transfers out of the old device: every copy ends on exactly one device, never a 500', async () => {
+    const { token, userId, oldDevice, newDevice, copies } = await changedDesk('race-recover-vs-transfer');
+    const third = await enrol(provider, token, 'Third');
+
+    const requests = Array.from({ length: 30 }, (_, i) =>
+      i % 3 === 0
+        ? provider.api('POST', `/v1/devices/${newDevice}/recover`, {
+            token,
+            body: { fromDeviceId: oldDevice },
+          })
+        : provider.api('POST', '/v1/transfers', {
+            token,
+            body: {
+              softwareId: PROGRAMS[i % PROGRAMS.length],
+              sourceDeviceId: oldDevice,
+              destinationDeviceId: third,
+            },
+          }),
+    );
+    const responses = await Promise.all(requests);
+
+    for (const r of responses) expect(r.status, JSON.stringify(r.body)).toBeLessThan(500);
+    const recovered = responses.filter((r) => r.body.recovery);
+    expect(recovered.length).toBe(10);
+    const recoveryIds = new Set(recovered.map((r) => r.body.recovery.recoveryId));
+    expect(recoveryIds.size).toBe(1);
+    const [recovery] = recovered.map((r) => r.body.recovery);
+    const movedByRecovery = new Set(recovery.copies.map((c: { copyId: string }) => c.copyId));
+    for (const { copy_id: copyId } of copies) {
+      const rows = await db().selectFrom('registrations').selectAll().where('copy_id', '=', copyId).execute();
+      expect(rows, copyId).toHaveLength(1);
+      // Moved by the recovery, or by a transfer that got there first: never both, never lost.
+      expect(rows[0]!.device_id).toBe(movedByRecovery.has(copyId) ? newDevice : third);
+    }
+    const transfers = await db().selectFrom('transfers').selectAll().where('user_id', '=', userId).execute();
+    expect(transfers).toHaveLength(PROGRAMS.length);
+    expect(
+      await db().selectFrom('devices').select('device_id').where('device_id', '=', oldDevice).execute(),
+    ).toEqual([]);
   });
 });

@@ -12,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createUser,
   enrol,
+  enrolReporting,
+  hexOf,
   license,
+  machineComponents,
   publishSoftware,
   randomDeviceId,
   startProvider,
@@ -99,6 +102,45 @@ const ATTEMPTS: Attempt[] = [
     status: 409,
     code: 'DEVICE_TAKEN',
   },
+  {
+    name: 'enrol A’s device ID, reporting other components and an installation',
+    method: 'POST',
+    path: () => '/v1/devices',
+    body: (w) => ({
+      deviceId: w.a1,
+      name: 'mine now',
+      platform: 'linux',
+      components: machineComponents('b-machine'),
+      installationId: hexOf('b-installation'),
+    }),
+    status: 409,
+    code: 'DEVICE_TAKEN',
+  },
+  // recoveries (B's device reports A's very components)
+  {
+    name: 'recover A’s device into B’s',
+    method: 'POST',
+    path: (w) => `/v1/devices/${w.b1}/recover`,
+    body: (w) => ({ fromDeviceId: w.a1 }),
+    status: 403,
+    code: 'DEVICE_NOT_ENROLLED',
+  },
+  {
+    name: 'recover B’s device into A’s',
+    method: 'POST',
+    path: (w) => `/v1/devices/${w.a3}/recover`,
+    body: (w) => ({ fromDeviceId: w.b1 }),
+    status: 403,
+    code: 'DEVICE_NOT_ENROLLED',
+  },
+  {
+    name: 'recover between A’s devices',
+    method: 'POST',
+    path: (w) => `/v1/devices/${w.a3}/recover`,
+    body: (w) => ({ fromDeviceId: w.a1 }),
+    status: 403,
+    code: 'DEVICE_NOT_ENROLLED',
+  },
   // purchases
   {
     name: 'buy for A’s device',
@@ -177,6 +219,19 @@ const ATTEMPTS: Attempt[] = [
     method: 'POST',
     path: () => '/v1/licenses/refresh',
     body: (w) => ({ softwareId: SW, deviceId: w.a1 }),
+    status: 403,
+    code: 'NOT_REGISTERED',
+  },
+  {
+    name: 'refresh A’s license as another installation, with other components',
+    method: 'POST',
+    path: () => '/v1/licenses/refresh',
+    body: (w) => ({
+      softwareId: SW,
+      deviceId: w.a1,
+      installationId: hexOf('b-installation'),
+      components: machineComponents('b-machine'),
+    }),
     status: 403,
     code: 'NOT_REGISTERED',
   },
@@ -322,6 +377,20 @@ async function snapshotOfA(w: World) {
       .orderBy('scope')
       .execute(),
     sessions: await db().selectFrom('sessions').selectAll().where('user_id', '=', a).execute(),
+    components: await db()
+      .selectFrom('device_components')
+      .selectAll()
+      .where('device_id', 'in', deviceIds)
+      .orderBy('device_id')
+      .orderBy('name')
+      .execute(),
+    installations: await db()
+      .selectFrom('device_installations')
+      .selectAll()
+      .where('device_id', 'in', deviceIds)
+      .orderBy('device_id')
+      .execute(),
+    recoveries: await db().selectFrom('recoveries').selectAll().execute(),
     // Every attempt fails, so nothing at all may be appended to the audit log.
     auditEvents: await db().selectFrom('audit_events').selectAll().orderBy('event_id').execute(),
   };
@@ -333,9 +402,15 @@ beforeAll(async () => {
   await publishSoftware(provider, B_SW);
 
   const a = await createUser(provider, 'alice');
-  const a1 = await enrol(provider, a.token, 'A one');
+  // a1 and a3 report one machine's components (a3 could recover a1), a1 an installation.
+  const aMachine = machineComponents('alice-machine');
+  const { deviceId: a1 } = await enrolReporting(provider, a.token, {
+    name: 'A one',
+    components: aMachine,
+    installationId: hexOf('alice-installation'),
+  });
   const a2 = await enrol(provider, a.token, 'A two');
-  const a3 = await enrol(provider, a.token, 'A three');
+  const { deviceId: a3 } = await enrolReporting(provider, a.token, { name: 'A three', components: aMachine });
   const aIdempotencyKey = 'alice-purchase-key-1';
   const bought = await provider.api('POST', '/v1/purchases', {
     token: a.token,
@@ -358,7 +433,7 @@ beforeAll(async () => {
   expect(pending.status).toBe(201);
 
   const b = await createUser(provider, 'bob');
-  const b1 = await enrol(provider, b.token, 'B one');
+  const { deviceId: b1 } = await enrolReporting(provider, b.token, { name: 'B one', components: aMachine });
   const bBought = await provider.api('POST', '/v1/purchases', {
     token: b.token,
     body: { softwareId: B_SW, deviceId: b1 },
@@ -395,6 +470,8 @@ describe('user B against user A', () => {
     expect(before.licenses.filter((l) => l.revoked_at === null).map((l) => l.device_id)).toEqual([world.a1]);
     expect(before.transactions.filter((t) => t.redeemed_at === null)).toHaveLength(1);
     expect(before.transfers).toHaveLength(1);
+    expect(before.components.filter((c) => c.device_id === world.a1)).toHaveLength(5);
+    expect(before.installations.map((i) => i.device_id)).toEqual([world.a1]);
   });
 
   it.each(ATTEMPTS)('$name → $status $code', async (attempt) => {
@@ -454,6 +531,8 @@ describe('user B against user A', () => {
       ['PATCH', `/v1/devices/${unknown}`, { name: 'x' }],
       ['POST', '/v1/purchases', { softwareId: SW, deviceId: unknown }],
       ['POST', '/v1/licenses/requests', { softwareId: SW, deviceId: unknown }],
+      ['POST', `/v1/devices/${world.b1}/recover`, { fromDeviceId: unknown }],
+      ['POST', `/v1/devices/${unknown}/recover`, { fromDeviceId: world.b1 }],
     ] as const) {
       const unknownAnswer = await provider.api(method, path, { token: world.bToken, body });
       const realPath = path.replace(unknown, world.a1);

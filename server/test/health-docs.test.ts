@@ -25,6 +25,12 @@ const DESIGN_ROUTES: Array<{
   { method: 'get', path: '/v1/devices', auth: 'user', codes: ['UNAUTHENTICATED'] },
   { method: 'patch', path: '/v1/devices/{deviceId}', auth: 'user', codes: ['NOT_FOUND'] },
   { method: 'delete', path: '/v1/devices/{deviceId}', auth: 'user', codes: ['DEVICE_HAS_SOFTWARE'] },
+  {
+    method: 'post',
+    path: '/v1/devices/{deviceId}/recover',
+    auth: 'user',
+    codes: ['SAME_DEVICE', 'DEVICE_NOT_ENROLLED', 'NOT_RECOGNISED', 'IDEMPOTENCY_KEY_REUSED'],
+  },
   { method: 'get', path: '/v1/catalog', auth: 'open', codes: ['VALIDATION'] },
   { method: 'get', path: '/v1/catalog/{softwareId}', auth: 'open', codes: ['NOT_FOUND'] },
   {
@@ -51,7 +57,7 @@ const DESIGN_ROUTES: Array<{
     method: 'post',
     path: '/v1/licenses/refresh',
     auth: 'user',
-    codes: ['LICENSE_REVOKED', 'NOT_REGISTERED'],
+    codes: ['LICENSE_REVOKED', 'NOT_REGISTERED', 'DEVICE_CLONED'],
   },
   { method: 'get', path: '/v1/licenses/jwks', auth: 'open', codes: [] },
   {
@@ -94,6 +100,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   DEVICE_TAKEN: 409,
   DEVICE_LIMIT: 409,
   DEVICE_HAS_SOFTWARE: 409,
+  DEVICE_CLONED: 409,
+  NOT_RECOGNISED: 409,
   ALREADY_REGISTERED: 409,
   ALREADY_EXISTS: 409,
   TRANSACTION_USED: 409,
@@ -173,6 +181,49 @@ describe('health and docs', () => {
     it('is an OpenAPI 3.1 document', () => {
       expect(document.openapi).toBe('3.1.0');
       expect(document.info.title).toBe('Keyport provider API');
+    });
+
+    it('documents device identity: components, installation and ID source in, recognition and flags out, the recovery', () => {
+      type Schema = {
+        properties?: Record<string, Schema>;
+        anyOf?: Schema[];
+        items?: Schema;
+        enum?: string[];
+      };
+      const bodyOf = (path: string, method = 'post') =>
+        (
+          document.paths[path]![method] as unknown as {
+            requestBody: { content: Record<string, { schema: Schema }> };
+          }
+        ).requestBody.content['application/json']!.schema;
+      const answerOf = (path: string, status: string, method = 'post') =>
+        (document.paths[path]![method]!.responses[status]!.content as Record<string, { schema: Schema }>)[
+          'application/json'
+        ]!.schema;
+      const enrol = bodyOf('/v1/devices');
+      expect(Object.keys(enrol.properties!)).toEqual(
+        expect.arrayContaining(['components', 'installationId', 'idSource']),
+      );
+      for (const status of ['200', '201']) {
+        const answer = answerOf('/v1/devices', status);
+        expect(Object.keys(answer.properties!)).toEqual(['device', 'recognisedAs']);
+        const recognition = answer.properties!.recognisedAs!.anyOf![0]!;
+        expect(Object.keys(recognition.properties!)).toEqual(
+          expect.arrayContaining(['deviceId', 'matchedComponents', 'comparedComponents', 'software']),
+        );
+      }
+      const listed = answerOf('/v1/devices', '200', 'get').properties!.devices!.items!;
+      expect(listed.properties!.flags!.items!.enum).toEqual(['in-use-on-two-machines']);
+      expect(Object.keys(bodyOf('/v1/licenses/refresh').properties!)).toEqual(
+        expect.arrayContaining(['softwareId', 'deviceId', 'components', 'installationId']),
+      );
+      expect(Object.keys(bodyOf('/v1/devices/{deviceId}/recover').properties!)).toEqual(['fromDeviceId']);
+      for (const status of ['200', '201']) {
+        const recovery = answerOf('/v1/devices/{deviceId}/recover', status).properties!.recovery!;
+        expect(Object.keys(recovery.properties!)).toEqual(
+          expect.arrayContaining(['recoveryId', 'fromDeviceId', 'toDeviceId', 'copies', 'createdAt']),
+        );
+      }
     });
 
     it('lists every route of DESIGN §3', () => {

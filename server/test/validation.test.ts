@@ -447,6 +447,7 @@ const ROUTES: Route[] = [
   { name: 'GET /v1/devices', method: 'GET', path: () => '/v1/devices', auth: 'user', body: 'none' },
   { name: 'PATCH /v1/devices/:deviceId', method: 'PATCH', path: () => `/v1/devices/${deviceId}`, auth: 'user', body: 'json' },
   { name: 'DELETE /v1/devices/:deviceId', method: 'DELETE', path: () => `/v1/devices/${otherDevice}`, auth: 'user', body: 'none' },
+  { name: 'POST /v1/devices/:deviceId/recover', method: 'POST', path: () => `/v1/devices/${deviceId}/recover`, auth: 'user', body: 'json' },
   { name: 'GET /v1/catalog', method: 'GET', path: () => '/v1/catalog', auth: 'none', body: 'none' },
   { name: 'GET /v1/catalog/:softwareId', method: 'GET', path: () => `/v1/catalog/${SW}`, auth: 'none', body: 'none' },
   { name: 'POST /v1/purchases', method: 'POST', path: () => '/v1/purchases', auth: 'user', body: 'json' },
@@ -497,6 +498,10 @@ const WRONG_TYPES = Object.fromEntries(
     'priceCents',
     'currency',
     'devices',
+    'components',
+    'installationId',
+    'idSource',
+    'fromDeviceId',
   ].map((field) => [field, { nested: [1] }]),
 );
 

@@ -1,6 +1,11 @@
-/** The account flow: status, creating an account, signing in and out. */
+/**
+ * The account flow: status, creating an account, signing in and out. A profile belongs to
+ * the first account signed in on it (profile-owner.ts): another account is refused.
+ */
 import type { AppApi, AppStatus } from '../../../shared/app-api/app-api.ts';
+import type { User } from '../../../shared/provider-api/schemas.ts';
 import type { CoreParts } from '../core-parts.ts';
+import { checkProfileAccount, recordProfileAccount } from '../profile-owner.ts';
 
 type AccountFlow = Pick<AppApi, 'getStatus' | 'createAccount' | 'signIn' | 'signOut'>;
 
@@ -18,9 +23,17 @@ export function describeStatus(parts: CoreParts): AppStatus {
 }
 
 export function accountFlow(parts: CoreParts): AccountFlow {
-  const { provider, session, device } = parts;
+  const { provider, session, device, state, options } = parts;
 
-  async function begin(started: { user: AppStatus['user']; token: string }): Promise<AppStatus> {
+  async function begin(started: { user: User; token: string }): Promise<AppStatus> {
+    try {
+      checkProfileAccount(state, started.user, options.profileDir);
+    } catch (error) {
+      // The provider's new session is not this profile's: end it rather than leave it behind.
+      await provider.signOut(started.token).catch(() => undefined);
+      throw error;
+    }
+    await recordProfileAccount(state, started.user);
     await session.begin(started);
     await device.listAccountDevices();
     parts.announceStatus();
@@ -35,6 +48,8 @@ export function accountFlow(parts: CoreParts): AccountFlow {
     },
 
     async createAccount({ email, password, displayName }) {
+      // A new account is never the one a profile belongs to: refuse before making it.
+      checkProfileAccount(state, null, options.profileDir);
       return begin(await provider.createAccount({ email, password, displayName }));
     },
 

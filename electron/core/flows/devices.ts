@@ -1,12 +1,20 @@
-/** The devices flow: enrolling this device, and listing, renaming and retiring the account's. */
+/**
+ * The devices flow: enrolling this device, listing, renaming and retiring the account's,
+ * and recovering an older device's programs after a hardware change.
+ */
+import { randomUUID } from 'node:crypto';
 import type { AppApi, DeviceSummary } from '../../../shared/app-api/app-api.ts';
+import { shortDeviceId } from '../../../shared/license/license.ts';
 import type { CoreParts } from '../core-parts.ts';
 import { describeStatus } from './account.ts';
 
-type DevicesFlow = Pick<AppApi, 'enrolDevice' | 'listDevices' | 'renameDevice' | 'retireDevice'>;
+type DevicesFlow = Pick<
+  AppApi,
+  'enrolDevice' | 'listDevices' | 'renameDevice' | 'retireDevice' | 'recoverDevice'
+>;
 
-export function devicesFlow(parts: CoreParts): DevicesFlow {
-  const { provider, session, device, copies } = parts;
+export function devicesFlow(parts: CoreParts, sync: AppApi['sync']): DevicesFlow {
+  const { provider, session, device, copies, events } = parts;
 
   async function listDevices(): Promise<DeviceSummary[]> {
     session.require();
@@ -39,5 +47,24 @@ export function devicesFlow(parts: CoreParts): DevicesFlow {
     listDevices,
     renameDevice: ({ deviceId, name }) => changeDevice(() => provider.renameDevice(deviceId, name)),
     retireDevice: ({ deviceId }) => changeDevice(() => provider.retireDevice(deviceId)),
+
+    async recoverDevice({ fromDeviceId }) {
+      await device.requireEnrolled();
+      // Named now: once recovered, the old device is retired and no longer in the list.
+      await device.listAccountDevices();
+      const fromDeviceName =
+        device.nameOf(fromDeviceId) ?? device.recognisedAs?.name ?? shortDeviceId(fromDeviceId);
+      // One key per recovery intent, resent by retries: a lost answer never moves twice.
+      const { recovery } = await session.authenticated(() =>
+        provider.recoverDevice(device.id, { fromDeviceId }, randomUUID()),
+      );
+      for (const copy of recovery.copies) await copies.arrive(copy);
+      device.forgetRecognition();
+      // The move is done whatever happens next; a sync that fails now runs again later.
+      await sync().catch(() => undefined);
+      events.emit('library-changed', { reason: `recovered ${fromDeviceName}` });
+      parts.announceStatus();
+      return { recovery, fromDeviceName };
+    },
   };
 }

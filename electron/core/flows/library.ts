@@ -93,11 +93,13 @@ export function libraryItem(
     copy.authDeviceId === device.id &&
     copy.licenseExpiresAt !== null &&
     Date.parse(copy.licenseExpiresAt) > parts.now().getTime();
+  // A renewal the provider refused (DEVICE_CLONED): it runs until the lease ends, and says why.
+  const refused = copy.renewalRefused ?? null;
   return leaseOk
-    ? { ...base, state: 'installed', problem: null }
+    ? { ...base, state: 'installed', problem: refused }
     : {
         ...base,
         state: 'needs-license',
-        problem: `${base.name} needs a license on this device. Go online and install it again.`,
+        problem: refused ?? `${base.name} needs a license on this device. Go online and install it again.`,
       };
 }

@@ -37,8 +37,18 @@ export function runFlow(parts: CoreParts): RunFlow {
     } catch (error) {
       if (storeUnreachable(error)) return;
       if (error instanceof AppError && error.code === 'LICENSE_REVOKED') return; // marked moved already
+      // Not renewed, but the key is kept: it runs until its lease ends (licenses.ts).
+      if (error instanceof AppError && error.code === 'DEVICE_CLONED') return;
       throw error;
     }
+  }
+
+  /** A lease that ended because the provider would not renew it: say why, not "go online". */
+  function explainRefusal(softwareId: string, error: unknown): unknown {
+    const refused = state.copy(softwareId)?.renewalRefused;
+    return refused && error instanceof AppError && error.code === 'LICENSE_INVALID'
+      ? new AppError('DEVICE_CLONED', refused)
+      : error;
   }
 
   return {
@@ -52,6 +62,8 @@ export function runFlow(parts: CoreParts): RunFlow {
         currentDeviceId: deviceId,
         jwks: state.current.jwks,
         now: parts.now(),
+      }).catch((error: unknown) => {
+        throw explainRefusal(softwareId, error);
       });
       const { installed } = approved;
       const entryPath = await resolveEntryPoint({

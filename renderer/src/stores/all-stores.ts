@@ -5,6 +5,7 @@ import { useDevicesStore } from './devices.ts';
 import { useLibraryStore } from './library.ts';
 import { useNavigationStore } from './navigation.ts';
 import { usePurchaseStore } from './purchase.ts';
+import { useRecoveryStore } from './recovery.ts';
 import { useSessionStore } from './session.ts';
 import { useTransferStore } from './transfer.ts';
 
@@ -16,6 +17,7 @@ export const ALL_STORES = [
   useLibraryStore,
   useDevicesStore,
   useTransferStore,
+  useRecoveryStore,
 ] as const;
 
 /** Back to the state each store was created with. */

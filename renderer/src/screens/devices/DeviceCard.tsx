@@ -16,6 +16,7 @@ export function DeviceCard({ device, onRetire }: { device: DeviceSummary; onReti
   const wasRenaming = useRef(false);
   const reasonId = useId();
   const count = device.software.length;
+  const cloned = device.flags.includes('in-use-on-two-machines');
 
   // The form takes focus with it when it closes (saved, cancelled or Escape); put it back
   // on Rename rather than leave keyboard users at the top of the page.
@@ -42,8 +43,16 @@ export function DeviceCard({ device, onRetire }: { device: DeviceSummary; onReti
             <h3>{device.name}</h3>
           )}
           {device.isThisDevice ? <Badge tone="accent">This device</Badge> : null}
+          {cloned ? <Badge tone="warn">In use on two machines</Badge> : null}
         </div>
       </div>
+      {cloned ? (
+        <p className="device-flag-note" data-testid="device-cloned-note">
+          Two Keyport installations take turns using this device&rsquo;s ID, usually because a disk or system
+          was copied to another machine. The store renews licenses only on the first of them. Give the copied
+          system its own machine ID, then enrol it as a new device.
+        </p>
+      ) : null}
       <dl className="facts device-facts">
         <dt>Platform</dt>
         <dd>{platformName(device.platform)}</dd>

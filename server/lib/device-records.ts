@@ -1,0 +1,83 @@
+/**
+ * What the provider keeps about a device besides its row: the hardware components it
+ * reported and the app installations seen on it. Plain queries over the caller's
+ * transaction; the rules that use them live in services/.
+ */
+import type { Kysely } from 'kysely';
+import { COMPONENT_NAMES, type DeviceComponents } from '../../shared/provider-api/schemas.ts';
+import type { Database } from '../db/schema.ts';
+
+const KNOWN_NAMES: ReadonlySet<string> = new Set(COMPONENT_NAMES);
+
+/** The components of each device asked for (a device that reported none maps to `{}`). */
+export async function readComponents(
+  db: Kysely<Database>,
+  deviceIds: string[],
+): Promise<Map<string, DeviceComponents>> {
+  const byDevice = new Map<string, DeviceComponents>(deviceIds.map((id) => [id, {}]));
+  if (deviceIds.length === 0) return byDevice;
+  const rows = await db
+    .selectFrom('device_components')
+    .select(['device_id', 'name', 'hmac'])
+    .where('device_id', 'in', deviceIds)
+    .execute();
+  for (const row of rows) {
+    // Names the contract no longer lists are ignored rather than compared.
+    if (!KNOWN_NAMES.has(row.name)) continue;
+    const components = byDevice.get(row.device_id)!;
+    components[row.name as keyof DeviceComponents] = row.hmac;
+  }
+  return byDevice;
+}
+
+/** What the device reports now replaces what it reported before (an empty report clears it). */
+export async function replaceComponents(
+  db: Kysely<Database>,
+  deviceId: string,
+  components: DeviceComponents,
+): Promise<void> {
+  await db.deleteFrom('device_components').where('device_id', '=', deviceId).execute();
+  const rows = Object.entries(components)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, hmac]) => ({ device_id: deviceId, name, hmac }));
+  if (rows.length > 0) await db.insertInto('device_components').values(rows).execute();
+}
+
+export function findInstallation(db: Kysely<Database>, deviceId: string, installationId: string) {
+  return db
+    .selectFrom('device_installations')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .where('installation_id', '=', installationId)
+    .executeTakeFirst();
+}
+
+/** Note that `installationId` was seen on the device at `at` (first time or again). */
+export async function touchInstallation(
+  db: Kysely<Database>,
+  deviceId: string,
+  installationId: string,
+  at: string,
+  seenBefore: boolean,
+): Promise<void> {
+  if (seenBefore) {
+    await db
+      .updateTable('device_installations')
+      .set({ last_seen_at: at })
+      .where('device_id', '=', deviceId)
+      .where('installation_id', '=', installationId)
+      .execute();
+  } else {
+    await db
+      .insertInto('device_installations')
+      .values({ device_id: deviceId, installation_id: installationId, first_seen_at: at, last_seen_at: at })
+      .execute();
+  }
+}
+
+/** Delete a device and everything kept about it (its registrations must be gone already). */
+export async function deleteDevice(db: Kysely<Database>, deviceId: string): Promise<void> {
+  await db.deleteFrom('device_components').where('device_id', '=', deviceId).execute();
+  await db.deleteFrom('device_installations').where('device_id', '=', deviceId).execute();
+  await db.deleteFrom('devices').where('device_id', '=', deviceId).execute();
+}
