@@ -205,23 +205,28 @@ describe('device identity, recovery, clones and profiles, through the core', () 
   });
 
   it('two installations on one device ID: the device is flagged, and the later one’s renewals refused with its keys kept', async () => {
-    const twin = `twin-${hex(4)}`;
+    // A cloned system: the same machine-id (so the same device ID) on other hardware (a
+    // hypervisor gives the clone its own MAC); one machine with two keychains is no clone.
+    const machineId = hex(16);
+    const originalHardware = hardware();
+    const twin = { readers: machine(machineId, originalHardware) };
+    const cloneHardware = { ...originalHardware, 'net.mac': '3c:7c:3f:' + hex(3).match(/../g)!.join(':') };
     const everyLeaseLow = { leaseRefreshMarginMs: 40 * DAY };
-    const { account, a } = await ownerWithProgram(
-      await newProfile('original'),
-      { simulate: twin },
-      'Original',
+    const { account, a } = await ownerWithProgram(await newProfile('original'), twin, 'Original');
+    // The same device ID, but its own profile and so its own secret store.
+    const b = await start(
+      await newProfile('clone'),
+      { readers: machine(machineId, cloneHardware) },
+      everyLeaseLow,
     );
-    // The same device ID (a cloned system), but its own profile and so its own secret store.
-    const b = await start(await newProfile('clone'), { simulate: twin }, everyLeaseLow);
     await b.core.signIn(account);
     await b.core.enrolDevice({});
     await b.core.install({ softwareId: 'hello-free' });
     // The original renews: two installations alternate on one ID.
-    const original = await start(a.profileDir, { simulate: twin }, everyLeaseLow).catch(() => null);
+    const original = await start(a.profileDir, twin, everyLeaseLow).catch(() => null);
     expect(original).toBeNull(); // the original's own profile is held by its core: one writer
     await close(a);
-    const renewing = await start(a.profileDir, { simulate: twin }, everyLeaseLow);
+    const renewing = await start(a.profileDir, twin, everyLeaseLow);
     expect((await renewing.core.sync()).refreshed).toEqual(['hello-free']);
 
     const keyBefore = await b.secrets.get('license:hello-free');

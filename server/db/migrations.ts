@@ -262,6 +262,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    // The last components each installation reported (HMACs, as in device_components), so
+    // two installations alternating on one device ID count as a clone only when their
+    // hardware differs: the user and root (two keychains) on one machine are not a clone.
+    '0005_installation_components': {
+      async up(db: Kysely<unknown>) {
+        // Deleted by name with the device, like device_components (lib/device-records.ts).
+        await db.schema
+          .createTable('installation_components')
+          .addColumn('device_id', 'text', (c) => c.notNull().references('devices.device_id'))
+          .addColumn('installation_id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('hmac', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('installation_components_pk', ['device_id', 'installation_id', 'name'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -53,6 +53,15 @@ export interface DeviceInstallationsTable {
   last_seen_at: string;
 }
 
+/** One component an installation last reported (to tell a clone from a second keychain). */
+export interface InstallationComponentsTable {
+  device_id: string;
+  installation_id: string;
+  /** One of COMPONENT_NAMES. */
+  name: string;
+  hmac: string;
+}
+
 /** Every copy of one device moved to another at once, after which the first was retired. */
 export interface RecoveriesTable {
   recovery_id: string;
@@ -191,6 +200,7 @@ export interface Database {
   devices: DevicesTable;
   device_components: DeviceComponentsTable;
   device_installations: DeviceInstallationsTable;
+  installation_components: InstallationComponentsTable;
   recoveries: RecoveriesTable;
   software: SoftwareTable;
   releases: ReleasesTable;

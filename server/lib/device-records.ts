@@ -1,7 +1,7 @@
 /**
  * What the provider keeps about a device besides its row: the hardware components it
- * reported and the app installations seen on it. Plain queries over the caller's
- * transaction; the rules that use them live in services/.
+ * reported and the app installations seen on it (with the components each reported).
+ * Plain queries over the caller's transaction; the rules that use them live in services/.
  */
 import type { Kysely } from 'kysely';
 import { COMPONENT_NAMES, type DeviceComponents } from '../../shared/provider-api/schemas.ts';
@@ -75,9 +75,47 @@ export async function touchInstallation(
   }
 }
 
+/** The components an installation last reported (`{}`: none). */
+export async function readInstallationComponents(
+  db: Kysely<Database>,
+  deviceId: string,
+  installationId: string,
+): Promise<DeviceComponents> {
+  const rows = await db
+    .selectFrom('installation_components')
+    .select(['name', 'hmac'])
+    .where('device_id', '=', deviceId)
+    .where('installation_id', '=', installationId)
+    .execute();
+  const components: DeviceComponents = {};
+  for (const row of rows) {
+    if (KNOWN_NAMES.has(row.name)) components[row.name as keyof DeviceComponents] = row.hmac;
+  }
+  return components;
+}
+
+/** What an installation reports now replaces what it reported before. */
+export async function replaceInstallationComponents(
+  db: Kysely<Database>,
+  deviceId: string,
+  installationId: string,
+  components: DeviceComponents,
+): Promise<void> {
+  await db
+    .deleteFrom('installation_components')
+    .where('device_id', '=', deviceId)
+    .where('installation_id', '=', installationId)
+    .execute();
+  const rows = Object.entries(components)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, hmac]) => ({ device_id: deviceId, installation_id: installationId, name, hmac }));
+  if (rows.length > 0) await db.insertInto('installation_components').values(rows).execute();
+}
+
 /** Delete a device and everything kept about it (its registrations must be gone already). */
 export async function deleteDevice(db: Kysely<Database>, deviceId: string): Promise<void> {
   await db.deleteFrom('device_components').where('device_id', '=', deviceId).execute();
+  await db.deleteFrom('installation_components').where('device_id', '=', deviceId).execute();
   await db.deleteFrom('device_installations').where('device_id', '=', deviceId).execute();
   await db.deleteFrom('devices').where('device_id', '=', deviceId).execute();
 }

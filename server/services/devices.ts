@@ -130,7 +130,8 @@ export async function updateReport(
       .execute();
     updated = { ...updated, id_source: idSource };
   }
-  if (installationId !== undefined) updated = await noteInstallation(ctx, trx, updated, installationId);
+  if (installationId !== undefined)
+    updated = await noteInstallation(ctx, trx, updated, installationId, components);
   return updated;
 }
 

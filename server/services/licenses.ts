@@ -192,8 +192,10 @@ export async function refreshLicense(
 
 /**
  * What a refresh reports about its device, recorded if the device is the user's (another
- * user's device is never written to): the installation, then the components — unless
- * the refresh is refused as a clone's, whose hardware is not this device's.
+ * user's device is never written to): the installation with the components it read
+ * (kept per installation, to tell a clone from a second keychain on one machine), then
+ * the device's components — unless the refresh is refused as a clone's, whose hardware
+ * is not this device's.
  */
 async function noteRefresh(
   ctx: ProviderContext,
@@ -203,7 +205,8 @@ async function noteRefresh(
 ): Promise<ProblemError | undefined> {
   let device = await findOwnDevice(trx, userId, deviceId);
   if (!device) return undefined;
-  if (installationId !== undefined) device = await noteInstallation(ctx, trx, device, installationId);
+  if (installationId !== undefined)
+    device = await noteInstallation(ctx, trx, device, installationId, components);
   const refusal = cloneRefusal(ctx, device, installationId);
   if (!refusal && components) await replaceComponents(trx, deviceId, components);
   return refusal;
