@@ -4,6 +4,7 @@
  * programs already bundled (the installed provider has no esbuild), and the renderer
  * built by Vite. Native modules stay outside (see native-modules.ts).
  */
+import { realpathSync } from 'node:fs';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
@@ -30,7 +31,8 @@ const ESM_BANNER = [
  * gets, instead, its folder under `<bundle dir>/<name>/`, where its assets are copied.
  */
 function keepPackageDirname(name: string): Plugin {
-  const packageRoot = path.join(REPO_ROOT, 'node_modules', name);
+  // esbuild reports real paths, so a node_modules reached through a link must be too.
+  const packageRoot = realpathSync(path.join(REPO_ROOT, 'node_modules', name));
   return {
     name: `keep-dirname:${name}`,
     setup(build) {
