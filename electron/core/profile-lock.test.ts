@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appErrorOf } from '../../test-support/app-error-of.ts';
-import { lockProfile, PROFILE_LOCK_FILE } from './profile-lock.ts';
+import { lockProfile, PROFILE_LOCK_FILE, withoutSecrets } from './profile-lock.ts';
 
 let profileDir: string;
 beforeEach(async () => {
@@ -91,5 +91,14 @@ describe('the profile lock', () => {
     });
     expect(child.status, child.stderr).toBe(3);
     expect(existsSync(lockFile())).toBe(false);
+  });
+});
+
+describe('the command line a lock records', () => {
+  it('never holds a password given on it', () => {
+    expect(withoutSecrets(['login', '--email', 'a@b.c', '--password', 'hunter22', '--profile', 'p'])).toEqual(
+      ['login', '--email', 'a@b.c', '--password', '…', '--profile', 'p'],
+    );
+    expect(withoutSecrets(['login', '--password=hunter22'])).toEqual(['login', '--password=…']);
   });
 });

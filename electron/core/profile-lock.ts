@@ -146,8 +146,19 @@ async function removeIfStill(file: string, seen: LockHolder | null): Promise<voi
 }
 
 function commandLine(program: ProfileProgram): string {
-  const args = process.argv.slice(2).join(' ');
+  const args = withoutSecrets(process.argv.slice(2)).join(' ');
   return program === 'cli' ? `keyport ${args}`.trim() : args;
+}
+
+/**
+ * The command line as another process may read it (in the lock and in its sentence): a
+ * password given with `--password` is replaced, so it is never written down or shown.
+ */
+export function withoutSecrets(args: readonly string[]): string[] {
+  return args.map((arg, i) => {
+    if (arg.startsWith('--password=')) return '--password=…';
+    return args[i - 1] === '--password' ? '…' : arg;
+  });
 }
 
 const PROGRAMS: Record<ProfileProgram, string> = {
