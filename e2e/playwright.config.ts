@@ -1,6 +1,6 @@
 /**
  * The e2e run: the built renderer in Debian's Chromium, through the web shell, against
- * the real provider (two-devices.spec.ts) and the MSW mock (faults.spec.ts). One worker:
+ * the real provider (two-devices.spec.ts, recovery.spec.ts) and the MSW mock (faults.spec.ts). One worker:
  * the machine has two cores and each test already runs two app devices and a provider.
  */
 import { existsSync } from 'node:fs';

@@ -7,12 +7,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { IdentityReaders } from '../../electron/core/device-identity.ts';
 import { createKeyportCore, type KeyportCore } from '../../electron/core/keyport-core.ts';
 import { testSecretStore } from '../../test-support/keychain.ts';
 import { startWebShell } from '../../electron/web-shell/web-shell.ts';
 
 export interface AppDevice {
-  /** The simulated device name (`--simulate-device`). */
+  /** The simulated device name (`--simulate-device`), or the label of a made-up machine. */
   simulateAs: string;
   launchUrl: string;
   core: KeyportCore;
@@ -25,11 +26,25 @@ export function rendererDir(): string {
   return dir;
 }
 
-export async function startAppDevice(providerUrl: string, simulateAs: string): Promise<AppDevice> {
+/**
+ * A device simulated by name, or — with `readers` — one that reads a made-up machine (its
+ * machine-id and hardware), so a test can reinstall an OS on the same hardware.
+ */
+export async function startAppDevice(
+  providerUrl: string,
+  simulateAs: string,
+  readers?: IdentityReaders,
+): Promise<AppDevice> {
   const profileDir = await mkdtemp(path.join(tmpdir(), `keyport-e2e-${simulateAs}-`));
   const core = await createKeyportCore(
-    { providerUrl, profileDir, dataDir: profileDir, simulateDevice: simulateAs, insecureSecretFile: false },
-    { secretStore: await testSecretStore(profileDir) },
+    {
+      providerUrl,
+      profileDir,
+      dataDir: profileDir,
+      simulateDevice: readers ? null : simulateAs,
+      insecureSecretFile: false,
+    },
+    { secretStore: await testSecretStore(profileDir), identityReaders: readers },
   );
   const shell = await startWebShell({ core, rendererDir: rendererDir() });
   return {
