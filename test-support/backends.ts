@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SettingsOverrides } from '../server/app.ts';
 import { startProvider } from './provider-harness.ts';
 import { publishBuiltProgram } from './publish-program.ts';
 
@@ -67,8 +68,9 @@ function newAccount() {
   };
 }
 
-export async function startBackend(): Promise<Backend> {
-  const provider = await startProvider();
+/** `settings`: the provider's, e.g. a small `deviceLimit`. */
+export async function startBackend(settings?: SettingsOverrides): Promise<Backend> {
+  const provider = await startProvider({ settings });
   return {
     url: provider.url,
     publishProgram: (id, options = {}) => adminPublish(provider.url, provider.adminToken, id, options),

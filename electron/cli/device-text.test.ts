@@ -1,7 +1,13 @@
 /** The sentences `keyport` prints about devices, as a person reads them. */
 import { describe, expect, it } from 'vitest';
 import type { DeviceSummary } from '../../shared/app-api/app-api.ts';
-import { deviceLine, idSourceLine, recognitionOffer, recoveryDone } from './device-text.ts';
+import {
+  deviceLine,
+  idSourceLine,
+  limitRecognitionOffer,
+  recognitionOffer,
+  recoveryDone,
+} from './device-text.ts';
 
 const DESK = 'd'.repeat(64);
 
@@ -16,6 +22,16 @@ describe('what keyport says about devices', () => {
     });
     expect(offer).toBe(
       'This looks like your Desk PC after a hardware change: run `keyport recover --from "Desk PC"` to move its 2 programs here.',
+    );
+  });
+
+  it('at the device limit, offers to enrol by recovering the recognised device', () => {
+    const desk = { deviceId: DESK, name: 'Desk PC', matchedComponents: 4, comparedComponents: 5 };
+    expect(limitRecognitionOffer({ ...desk, software: ['ascii-mandelbrot'] })).toBe(
+      'This looks like your Desk PC after a hardware change: run `keyport recover --from "Desk PC"` to enrol this machine in its place and move its 1 program here (Desk PC is retired).',
+    );
+    expect(limitRecognitionOffer({ ...desk, software: [] })).toBe(
+      'This looks like your Desk PC after a hardware change: run `keyport recover --from "Desk PC"` to enrol this machine in its place (Desk PC is retired).',
     );
   });
 

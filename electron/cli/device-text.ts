@@ -43,6 +43,20 @@ export function recognitionOffer(recognised: Recognition): string {
   );
 }
 
+/**
+ * What `keyport enrol` adds when refused at the device limit but recognised: recovering the
+ * older device enrols this one in its place, so the count of devices stays the same.
+ */
+export function limitRecognitionOffer(recognised: Recognition): string {
+  const count = recognised.software.length;
+  const move = count ? ` and move its ${programs(count)} here` : '';
+  return (
+    `This looks like your ${recognised.name} after a hardware change: ` +
+    `run \`keyport recover --from ${JSON.stringify(recognised.name)}\` to enrol this machine in its place${move}` +
+    ` (${recognised.name} is retired).`
+  );
+}
+
 /** What `keyport recover` reports once the copies are here. */
 export function recoveryDone({ recovery, fromDeviceName }: RecoveryOutcome): string {
   const moved = recovery.copies.map((copy) => copy.softwareId);

@@ -19,6 +19,7 @@ import {
   deviceLine,
   GENERATED_ID_NOTE,
   idSourceLine,
+  limitRecognitionOffer,
   recognitionOffer,
   recoveryDone,
 } from './device-text.ts';
@@ -38,7 +39,8 @@ Commands:
   devices                         your devices and what is registered to each
   retire DEVICE                   retire a device with nothing registered to it (name or ID prefix)
   recover --from DEVICE           move every program of DEVICE (this machine before a hardware change)
-                                  here in one step, then retire DEVICE (its name, short ID or ID)
+                                  here in one step, then retire DEVICE (its name, short ID or ID);
+                                  enrols this device in DEVICE's place if needed, even at the limit
   catalog [--search Q]            the store
   buy SOFTWARE                    buy for this device
   library                         your copies and where they are
@@ -200,7 +202,14 @@ const COMMANDS: Record<string, (invocation: Invocation) => Promise<number>> = {
   },
 
   async enrol({ core, values }) {
-    const status = await core.enrolDevice(values.name ? { name: values.name } : {});
+    const status = await core.enrolDevice(values.name ? { name: values.name } : {}).catch(async (error) => {
+      // At the device limit a recognised machine still enrols, by recovering the old device.
+      const refused = toAppError(error);
+      const recognised =
+        refused.code === 'DEVICE_LIMIT' ? (await core.getStatus()).device.recognisedAs : null;
+      if (!recognised) throw error;
+      throw new AppError('DEVICE_LIMIT', `${refused.message}\n${limitRecognitionOffer(recognised)}`);
+    });
     const { device } = status;
     print(
       values,

@@ -51,9 +51,9 @@ describe('device identity, recovery, clones and profiles, through the core', () 
     return dir;
   }
 
-  function options(profileDir: string, simulateDevice: string | null = null): AppOptions {
+  function options(profileDir: string, simulateDevice: string | null, providerUrl: string): AppOptions {
     return {
-      providerUrl: backend.url,
+      providerUrl,
       profileDir,
       dataDir: profileDir,
       simulateDevice,
@@ -66,9 +66,10 @@ describe('device identity, recovery, clones and profiles, through the core', () 
     profileDir: string,
     device: { readers?: IdentityReaders; simulate?: string },
     dependencies: CoreDependencies = {},
+    providerUrl = backend.url,
   ): Promise<Opened> {
     const secrets = await testSecretStore(profileDir);
-    const core = await createKeyportCore(options(profileDir, device.simulate ?? null), {
+    const core = await createKeyportCore(options(profileDir, device.simulate ?? null, providerUrl), {
       secretStore: secrets,
       syncIntervalMs: 0,
       retryDelays: [10],
@@ -189,6 +190,61 @@ describe('device identity, recovery, clones and profiles, through the core', () 
       const status = await b.core.enrolDevice({ name: 'Laptop' });
       expect(status.device.recognisedAs).toBeNull();
       expect(status.device.enrolled).toBe(true);
+    });
+  });
+
+  describe('a changed machine at the device limit', () => {
+    let limited: Backend;
+    beforeAll(async () => {
+      limited = await startBackend({ deviceLimit: 2 });
+      await limited.publishProgram('hello-free', { priceCents: 0, name: 'Hello Free' });
+    });
+    afterAll(() => limited?.close());
+
+    it('is refused enrolment but recognised, and enrols by recovering the device it replaces', async () => {
+      const account = limited.newAccount();
+      const desk = hardware();
+      const a = await start(await newProfile('desk'), { readers: machine(hex(16), desk) }, {}, limited.url);
+      await a.core.createAccount(account);
+      await a.core.enrolDevice({ name: 'Desk PC' });
+      await a.core.buy({ softwareId: 'hello-free' });
+      await a.core.install({ softwareId: 'hello-free' });
+      const oldId = (await a.core.getStatus()).device.deviceId;
+      const laptop = await start(
+        await newProfile('laptop'),
+        { readers: machine(hex(16), hardware()) },
+        {},
+        limited.url,
+      );
+      await laptop.core.signIn(account);
+      await laptop.core.enrolDevice({ name: 'Laptop' });
+
+      // The desk's OS is reinstalled: a new machine-id, the same hardware but a new disk.
+      const b = await start(
+        await newProfile('desk-reinstalled'),
+        { readers: machine(hex(16), { ...desk, 'disk.serial': 'NEW-DISK-2' }) },
+        {},
+        limited.url,
+      );
+      await b.core.signIn(account);
+      expect((await appErrorOf(b.core.enrolDevice({ name: 'Desk PC again' }))).code).toBe('DEVICE_LIMIT');
+      const refused = await b.core.getStatus();
+      expect(refused.device.enrolled).toBe(false);
+      expect(refused.device.recognisedAs).toMatchObject({
+        deviceId: oldId,
+        name: 'Desk PC',
+        software: ['hello-free'],
+      });
+
+      const outcome = await b.core.recoverDevice({ fromDeviceId: oldId });
+      expect(outcome.fromDeviceName).toBe('Desk PC');
+      expect(outcome.recovery).toMatchObject({ fromDeviceId: oldId, toDeviceId: refused.device.deviceId });
+      const status = await b.core.getStatus();
+      expect(status.device).toMatchObject({ enrolled: true, name: 'Desk PC again', recognisedAs: null });
+      const devices = await b.core.listDevices();
+      expect(devices.map((d) => d.name).sort()).toEqual(['Desk PC again', 'Laptop']);
+      await b.core.install({ softwareId: 'hello-free' });
+      expect((await b.core.run({ softwareId: 'hello-free' })).exitCode).toBe(0);
     });
   });
 

@@ -20,6 +20,7 @@ import {
   MeResult,
   ProviderJwks,
   PurchaseResult,
+  RecognitionResult,
   RecoveryResult,
   RegistrationList,
   SessionResult,
@@ -33,6 +34,7 @@ import type {
   LicenseRequestBody,
   LoginBody,
   PurchaseBody,
+  RecogniseBody,
   RecoverBody,
   RedeemBody,
   RefreshBody,
@@ -109,6 +111,10 @@ export class ProviderClient {
   }
   enrolDevice(body: EnrolDeviceBody) {
     return this.request('POST', '/v1/devices', { body, schema: EnrolResult, retry: true });
+  }
+  /** Which of the account's devices this not yet enrolled one most likely is (changes nothing). */
+  recogniseDevice(body: RecogniseBody) {
+    return this.request('POST', '/v1/devices/recognitions', { body, schema: RecognitionResult, retry: true });
   }
   listDevices() {
     return this.request('GET', '/v1/devices', { schema: DeviceList, retry: true });

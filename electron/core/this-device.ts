@@ -2,11 +2,12 @@
  * This device, owned in one place: its identity (the ID, its hardware components and the
  * sources they were read from), this installation's ID, the name it is enrolled under, and
  * whether it is enrolled at all — learned from the account's device list, which is kept
- * here too, since the library and the status name devices from it. After enrolling, it
- * also holds the older device the provider recognised it as, if any, until a recovery.
+ * here too, since the library and the status name devices from it. After enrolling (or
+ * being refused at the device limit), it also holds the older device the provider
+ * recognised it as, if any, until a recovery.
  */
 import { hostname } from 'node:os';
-import type { Device, Recognition } from '../../shared/provider-api/schemas.ts';
+import type { Device, Recognition, RecoverEnrolment } from '../../shared/provider-api/schemas.ts';
 import type { AppStatus } from '../../shared/app-api/app-api.ts';
 import { AppError } from '../../shared/app-api/app-errors.ts';
 import { shortDeviceId } from '../../shared/license/license.ts';
@@ -20,6 +21,8 @@ export class ThisDevice {
   private devices: Device[] | null = null;
   /** What the last enrolment said this device looks like; cleared by a recovery. */
   private recognition: Recognition | null = null;
+  /** The name the last enrolment asked for (undefined: the default name). */
+  private requestedName: string | undefined;
 
   constructor(
     private readonly identity: DeviceIdentity,
@@ -102,21 +105,42 @@ export class ThisDevice {
     this.recognition = null;
   }
 
-  /** The recognition is kept for the first-run screen's offer (`recoverDevice`). */
+  /**
+   * The recognition is kept for the first-run screen's offer (`recoverDevice`). At the
+   * device limit the enrolment is refused (DEVICE_LIMIT, rethrown), but the provider is
+   * still asked which device this one looks like: recovering that one enrols this one.
+   */
   async enrol(name: string | undefined): Promise<void> {
     this.session.require();
-    const { recognisedAs } = await this.session.authenticated(() =>
-      this.provider.enrolDevice({
-        deviceId: this.id,
-        name: name ?? this.defaultName(),
-        platform: process.platform,
-        components: this.identity.components,
-        installationId: this.installationId,
-        idSource: this.identity.idSource,
-      }),
-    );
-    this.recognition = recognisedAs;
+    this.requestedName = name;
+    try {
+      const { recognisedAs } = await this.session.authenticated(() =>
+        this.provider.enrolDevice({ deviceId: this.id, ...this.enrolment() }),
+      );
+      this.recognition = recognisedAs;
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'DEVICE_LIMIT') {
+        this.recognition = await this.session
+          .authenticated(() =>
+            this.provider.recogniseDevice({ deviceId: this.id, components: this.identity.components }),
+          )
+          .then((answer) => answer.recognisedAs)
+          .catch(() => null);
+      }
+      throw error;
+    }
     await this.listAccountDevices();
+  }
+
+  /** What this device enrols with: the name asked for last (or the default) and what it reports. */
+  enrolment(): RecoverEnrolment {
+    return {
+      name: this.requestedName ?? this.defaultName(),
+      platform: process.platform,
+      components: this.identity.components,
+      installationId: this.installationId,
+      idSource: this.identity.idSource,
+    };
   }
 
   get recognisedAs(): Recognition | null {
@@ -126,6 +150,11 @@ export class ThisDevice {
   /** The offer was taken (or is void): the recognised device's programs are here now. */
   forgetRecognition(): void {
     this.recognition = null;
+  }
+
+  /** Whether this device is enrolled, as last learned. */
+  get enrolled(): boolean {
+    return this.state.current.enrolled;
   }
 
   async requireEnrolled(): Promise<void> {

@@ -4,7 +4,8 @@
  * machine whose hardware mostly matches an older device of the account is offered that
  * device's programs in one step; declining changes nothing. Also: a generated device ID
  * is said on the first-run screen, and a device two installations take turns on is
- * flagged on the Devices page. Real core with injected identity readers, against the
+ * flagged on the Devices page; at the device limit, a recognised machine replaces the
+ * device it looks like. Real core with injected identity readers, against the
  * mock provider over HTTP.
  */
 import { screen, waitFor, within } from '@testing-library/react';
@@ -75,6 +76,47 @@ describe('the first run on a changed machine', () => {
     await deskAndThisMachine('other hardware');
     await screen.findByTestId('library-screen');
     expect(screen.queryByTestId('recovery-offer')).toBeNull();
+  });
+});
+
+describe('a reinstalled machine at the device limit', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('is offered to replace the device it looks like, and is enrolled in its place', async () => {
+    const desk = hardware();
+    h = await startHarness({
+      readers: machine(newMachineId(), { ...desk, 'disk.serial': 'NEW-DISK-7' }),
+      settings: { deviceLimit: 2 },
+    });
+    await h.publish({ softwareId: 'sketchpad', name: 'Sketchpad', summary: 'Draws.', priceCents: 500 });
+    const account = await h.signUp();
+    const old = await h.otherDevice(account, 'Desk PC', machine(newMachineId(), desk));
+    await old.core.buy({ softwareId: 'sketchpad' });
+    await h.otherDevice(account, 'Laptop', machine(newMachineId(), hardware()));
+    h.renderApp();
+    const firstRun = await screen.findByTestId('first-run');
+    await h.user.click(within(firstRun).getByRole('button', { name: 'Enrol this device' }));
+
+    const limit = await screen.findByTestId('device-limit');
+    const offer = await within(limit).findByTestId('limit-recognised');
+    expect(offer.textContent).toContain('This looks like your Desk PC after a hardware change');
+    // Above the list of the account's devices.
+    await within(limit).findByRole('button', { name: 'Retire Laptop' });
+    expect(
+      offer.compareDocumentPosition(within(limit).getByRole('list')) & Node.DOCUMENT_POSITION_FOLLOWING,
+    ).toBeTruthy();
+
+    await h.user.click(within(offer).getByRole('button', { name: 'Replace Desk PC with this machine' }));
+    const done = await screen.findByTestId('recovery-done');
+    expect(within(done).getByRole('status').textContent).toBe(
+      '1 program moved here from Desk PC, which is now retired. Install it from your library.',
+    );
+    const devices = await h.device.core.listDevices();
+    const software = Object.fromEntries(devices.map((d) => [d.isThisDevice ? 'here' : d.name, d.software]));
+    expect(software).toEqual({ Laptop: [], here: ['sketchpad'] });
+    await h.user.click(within(done).getByRole('button', { name: 'Go to your library' }));
+    await screen.findByTestId('library-screen');
   });
 });
 

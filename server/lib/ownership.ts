@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database, DeviceRow, RegistrationRow } from '../db/schema.ts';
+import { problem } from './problem.ts';
 
 export function findOwnDevice(
   db: Kysely<Database>,
@@ -17,6 +18,29 @@ export function findOwnDevice(
     .where('device_id', '=', deviceId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
+}
+
+/**
+ * `deviceId`'s row when it is the user's, undefined when it is no one's yet; refused
+ * (DEVICE_TAKEN) when it is another user's, whose device is never shown.
+ */
+export async function deviceToEnrol(
+  db: Kysely<Database>,
+  userId: string,
+  deviceId: string,
+): Promise<DeviceRow | undefined> {
+  const existing = await db
+    .selectFrom('devices')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .executeTakeFirst();
+  if (existing && existing.user_id !== userId) {
+    throw problem(
+      'DEVICE_TAKEN',
+      'this device is enrolled to another account; that account must remove it first',
+    );
+  }
+  return existing;
 }
 
 export function findRegistration(

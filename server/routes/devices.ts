@@ -1,6 +1,6 @@
 /**
  * Devices over HTTP: enrol, list, rename, retire (the rules: services/devices.ts), and
- * recover a changed machine (services/recovery.ts).
+ * recognise and recover a changed machine (services/recognition.ts, services/recovery.ts).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
@@ -10,6 +10,8 @@ import {
   EnrolDeviceBody,
   EnrolResult,
   IdempotencyHeaders,
+  RecogniseBody,
+  RecognitionResult,
   RecoverBody,
   RecoveryResult,
   RenameDeviceBody,
@@ -18,6 +20,7 @@ import type { ProviderContext } from '../context.ts';
 import { currentUser, requireUser } from '../lib/auth.ts';
 import { toDevice } from '../lib/mappers.ts';
 import { enrolDevice, listDevices, renameDevice, retireDevice } from '../services/devices.ts';
+import { recogniseBeforeEnrolling } from '../services/recognition.ts';
 import { recover } from '../services/recovery.ts';
 import { sendIdempotent } from './idempotent-reply.ts';
 import { bearerAuth, NoContent, problems } from './schema-helpers.ts';
@@ -53,6 +56,26 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = asy
         request.body,
       );
       return reply.code(status).send({ device: toDevice(device), recognisedAs });
+    },
+  );
+
+  app.post(
+    '/v1/devices/recognitions',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Which of your devices a device not enrolled yet most likely is (changes nothing)',
+        description:
+          'The same match an enrolment answers as `recognisedAs`, for a device that cannot enrol yet ' +
+          '(at the device limit, say): a recovery with `enrol` then enrols it and retires the old one in one step.',
+        body: RecogniseBody,
+        response: { 200: RecognitionResult, ...problems('UNAUTHENTICATED', 'DEVICE_TAKEN') },
+      },
+    },
+    async (request) => {
+      const recognisedAs = await recogniseBeforeEnrolling(ctx, currentUser(request).user_id, request.body);
+      return { recognisedAs };
     },
   );
 
@@ -122,7 +145,9 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = asy
           'Move every copy of an old device here and retire it (a changed machine; honours Idempotency-Key)',
         description:
           "Only when the two devices' hardware components match under the provider's rule; else NOT_RECOGNISED " +
-          '(use transfers). 201 with the new recovery; 200 with the earlier one when this recovery already happened.',
+          '(use transfers). 201 with the new recovery; 200 with the earlier one when this recovery already happened. ' +
+          'With `enrol`, a device not enrolled yet is enrolled by the recovery itself, even at the device limit ' +
+          '(the old device is retired in the same step); `enrol` is ignored for a device already yours.',
         params: DeviceParams,
         headers: IdempotencyHeaders,
         body: RecoverBody,
@@ -133,6 +158,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ ctx: ProviderContext }> = asy
             'UNAUTHENTICATED',
             'SAME_DEVICE',
             'DEVICE_NOT_ENROLLED',
+            'DEVICE_TAKEN',
             'NOT_RECOGNISED',
             'IDEMPOTENCY_KEY_REUSED',
           ),

@@ -13,7 +13,7 @@ import { inTransaction } from '../db/database.ts';
 import type { Database, DeviceRow } from '../db/schema.ts';
 import { recordEvent } from '../lib/audit.ts';
 import { deleteDevice, replaceComponents } from '../lib/device-records.ts';
-import { findOwnDevice } from '../lib/ownership.ts';
+import { deviceToEnrol, findOwnDevice } from '../lib/ownership.ts';
 import { problem } from '../lib/problem.ts';
 import { noteInstallation } from './clones.ts';
 import { recognise } from './recognition.ts';
@@ -29,17 +29,7 @@ export interface Enrolment {
 export function enrolDevice(ctx: ProviderContext, userId: string, body: EnrolDeviceBody): Promise<Enrolment> {
   const { deviceId } = body;
   return inTransaction(ctx.registry, async (trx) => {
-    const existing = await trx
-      .selectFrom('devices')
-      .selectAll()
-      .where('device_id', '=', deviceId)
-      .executeTakeFirst();
-    if (existing && existing.user_id !== userId) {
-      throw problem(
-        'DEVICE_TAKEN',
-        'this device is enrolled to another account; that account must remove it first',
-      );
-    }
+    const existing = await deviceToEnrol(trx, userId, deviceId);
     let enrolment: Omit<Enrolment, 'recognisedAs'>;
     if (existing) {
       enrolment = { status: 200, device: await updateReport(ctx, trx, existing, body) };

@@ -9,19 +9,23 @@
  * registered to exactly one device at every moment (DESIGN §6). A recovery happens once
  * per enrolment of the old device: asked again — a retry, or any number of concurrent
  * requests — it answers the recovery that happened (200) instead of moving anything.
+ *
+ * A machine at the account's device limit cannot enrol under its new ID, so a recovery
+ * may enrol it too (`enrol`): the old device is retired in the same step, so the count
+ * of devices stays where it was.
  */
 import type { Kysely, Transaction } from 'kysely';
-import type { RecoverBody, Recovery } from '../../shared/provider-api/schemas.ts';
+import type { RecoverBody, RecoverEnrolment, Recovery } from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import type { Database, RecoveryRow } from '../db/schema.ts';
 import { recordEvent } from '../lib/audit.ts';
 import { componentsMatch } from '../lib/component-match.ts';
 import { runIdempotent, type IdempotentResult } from '../lib/idempotency.ts';
 import { toRecovery } from '../lib/mappers.ts';
-import { findOwnDevice } from '../lib/ownership.ts';
+import { deviceToEnrol, findOwnDevice } from '../lib/ownership.ts';
 import { problem } from '../lib/problem.ts';
 import { newId } from '../lib/secrets.ts';
-import { retireOwnDevice } from './devices.ts';
+import { addDevice, retireOwnDevice } from './devices.ts';
 import { compareDevices } from './recognition.ts';
 import { moveRegistration } from './transfers.ts';
 
@@ -38,7 +42,9 @@ export function recover(
     throw problem('SAME_DEVICE', 'choose the old device to recover from, not this one');
   }
   const scope = { userId, name: 'recover', key: idempotencyKey, request: { toDeviceId, ...body } };
-  return runIdempotent(ctx, scope, (trx) => recoverInto(ctx, trx, userId, toDeviceId, body.fromDeviceId));
+  return runIdempotent(ctx, scope, (trx) =>
+    recoverInto(ctx, trx, userId, toDeviceId, body.fromDeviceId, body.enrol),
+  );
 }
 
 /** The rules of one recovery, inside `trx`: 201 with the new recovery, or 200 with the earlier one. */
@@ -48,6 +54,7 @@ export async function recoverInto(
   userId: string,
   toDeviceId: string,
   fromDeviceId: string,
+  enrol?: RecoverEnrolment,
 ): Promise<{ status: 200 | 201; body: { recovery: Recovery } }> {
   const from = await findOwnDevice(trx, userId, fromDeviceId);
   if (!from) {
@@ -58,7 +65,14 @@ export async function recoverInto(
     throw problem('DEVICE_NOT_ENROLLED', 'the device to recover from is not enrolled to your account');
   }
   if (!(await findOwnDevice(trx, userId, toDeviceId))) {
-    throw problem('DEVICE_NOT_ENROLLED', 'enrol this device to your account first, then recover into it');
+    if (!enrol) {
+      throw problem('DEVICE_NOT_ENROLLED', 'enrol this device to your account first, then recover into it');
+    }
+    await deviceToEnrol(trx, userId, toDeviceId); // another user's: DEVICE_TAKEN
+    // Enrolled here without the device-limit check: the old device is retired below in
+    // this same transaction, so the account's device count never grows. When the two do
+    // not match, NOT_RECOGNISED below rolls this enrolment back with everything else.
+    await addDevice(ctx, trx, userId, { deviceId: toDeviceId, ...enrol }, 'device.enrolled');
   }
   const score = await compareDevices(trx, toDeviceId, fromDeviceId);
   if (!componentsMatch(ctx.settings.componentMatch, score)) {

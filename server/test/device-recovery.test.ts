@@ -67,8 +67,8 @@ async function changedMachine(
   return { ...account, oldDevice: old.deviceId, newDevice: fresh.deviceId, enrolment: fresh.body };
 }
 
-async function registrationsOf(userId: string) {
-  return db()
+async function registrationsOf(userId: string, on: TestProvider = provider) {
+  return on.app.keyport.registry.db
     .selectFrom('registrations')
     .select(['copy_id', 'software_id', 'device_id'])
     .where('user_id', '=', userId)
@@ -398,5 +398,177 @@ describe('with componentMatch: off', () => {
     } finally {
       await strict.close();
     }
+  });
+});
+
+describe('at the device limit: enrolling by recovering', () => {
+  const LIMIT = 3;
+  let limited: TestProvider;
+  beforeAll(async () => {
+    limited = await startProvider({ settings: { deviceLimit: LIMIT } });
+    await publishSoftware(limited, 'recover-alpha');
+  });
+  afterAll(() => limited.close());
+  const limitedDb = () => limited.app.keyport.registry.db;
+
+  const deviceIdsOf = async (token: string) =>
+    (await limited.api('GET', '/v1/devices', { token })).body.devices.map(
+      (d: { deviceId: string }) => d.deviceId,
+    );
+  const recognitions = (token: string, deviceId: string, components: object) =>
+    limited.api('POST', '/v1/devices/recognitions', { token, body: { deviceId, components } });
+  const recoverEnrolling = (token: string, toDeviceId: string, fromDeviceId: string, components: object) =>
+    limited.api('POST', `/v1/devices/${toDeviceId}/recover`, {
+      token,
+      body: {
+        fromDeviceId,
+        enrol: {
+          name: 'Desk PC reinstalled',
+          platform: 'linux',
+          components,
+          installationId: hexOf(toDeviceId),
+        },
+      },
+    });
+
+  /** A full account whose desk PC (holding a program) was reinstalled: a new device ID, the same hardware. */
+  async function fullAccount(label: string) {
+    const account = await createUser(limited, label);
+    const desk = machineComponents(`${label}-desk`);
+    const old = await enrolReporting(limited, account.token, { name: 'Desk PC', components: desk });
+    await buyAndLicense(limited, account.token, 'recover-alpha', old.deviceId);
+    for (let i = 1; i < LIMIT; i++) await enrol(limited, account.token, `Laptop ${i}`);
+    limited.clock.advance(60_000);
+    return { ...account, desk, oldDevice: old.deviceId, newDevice: randomDeviceId() };
+  }
+
+  it('refuses the enrolment, recognises the old device, and a recovery with `enrol` enrols this one in its place', async () => {
+    const { token, user, desk, oldDevice, newDevice } = await fullAccount('full');
+    const reinstalled = withChanged(desk, 'disk.serial');
+    const refused = await limited.api('POST', '/v1/devices', {
+      token,
+      body: { deviceId: newDevice, name: 'Desk PC reinstalled', platform: 'linux', components: reinstalled },
+    });
+    expectProblem(refused, 409, 'DEVICE_LIMIT');
+
+    const recognised = await recognitions(token, newDevice, reinstalled);
+    expect(recognised.status).toBe(200);
+    expect(recognised.body).toEqual({
+      recognisedAs: {
+        deviceId: oldDevice,
+        name: 'Desk PC',
+        matchedComponents: 4,
+        comparedComponents: 5,
+        software: ['recover-alpha'],
+      },
+    });
+    // Asking changed nothing.
+    expect(await deviceIdsOf(token)).not.toContain(newDevice);
+
+    const recovered = await recoverEnrolling(token, newDevice, oldDevice, reinstalled);
+    expect(recovered.status).toBe(201);
+    expect(recovered.body.recovery).toMatchObject({ fromDeviceId: oldDevice, toDeviceId: newDevice });
+    const devices = await deviceIdsOf(token);
+    expect(devices).toHaveLength(LIMIT);
+    expect(devices).toContain(newDevice);
+    expect(devices).not.toContain(oldDevice);
+    expect((await registrationsOf(user.userId, limited)).map((r) => r.device_id)).toEqual([newDevice]);
+    const events = await limitedDb()
+      .selectFrom('audit_events')
+      .select(['type', 'device_id', 'data'])
+      .where('user_id', '=', user.userId)
+      .where('type', 'in', ['device.enrolled', 'device.recovered', 'device.retired'])
+      .where('device_id', 'in', [newDevice, oldDevice])
+      .orderBy('event_id')
+      .execute();
+    expect(events.map((e) => [e.type, e.device_id])).toEqual([
+      ['device.enrolled', oldDevice],
+      ['device.enrolled', newDevice],
+      ['device.recovered', newDevice],
+      ['device.retired', oldDevice],
+    ]);
+    expect(JSON.parse(events[1]!.data)).toMatchObject({ name: 'Desk PC reinstalled', platform: 'linux' });
+    const kept = await limitedDb()
+      .selectFrom('device_installations')
+      .select('installation_id')
+      .where('device_id', '=', newDevice)
+      .execute();
+    expect(kept).toEqual([{ installation_id: hexOf(newDevice) }]);
+
+    // Asked again (a retry), the same recovery; `enrol` is ignored once the device is enrolled.
+    const again = await recoverEnrolling(token, newDevice, oldDevice, {});
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(recovered.body);
+    expect(await deviceIdsOf(token)).toEqual(devices);
+  });
+
+  it('without a match: no recognition, and the recovery is refused (NOT_RECOGNISED) with nothing enrolled', async () => {
+    const { token, user, desk, oldDevice, newDevice } = await fullAccount('full-other-machine');
+    const other = withChanged(desk, 'system.uuid', 'baseboard.serial', 'disk.serial');
+    expect((await recognitions(token, newDevice, other)).body).toEqual({ recognisedAs: null });
+    const before = await deviceIdsOf(token);
+    expectProblem(await recoverEnrolling(token, newDevice, oldDevice, other), 409, 'NOT_RECOGNISED');
+    expect(await deviceIdsOf(token)).toEqual(before);
+    expect(await registrationsOf(user.userId, limited)).toEqual([
+      expect.objectContaining({ device_id: oldDevice, software_id: 'recover-alpha' }),
+    ]);
+    for (const table of ['device_components', 'device_installations'] as const) {
+      const rows = await limitedDb()
+        .selectFrom(table)
+        .select('device_id')
+        .where('device_id', '=', newDevice)
+        .execute();
+      expect(rows, table).toEqual([]);
+    }
+    const enrolled = await limitedDb()
+      .selectFrom('audit_events')
+      .select('event_id')
+      .where('device_id', '=', newDevice)
+      .execute();
+    expect(enrolled).toEqual([]);
+  });
+
+  it("another user's device ID: DEVICE_TAKEN, and nothing of that user's devices is shown or moved", async () => {
+    const { token, desk, oldDevice } = await fullAccount('full-taker');
+    const owner = await createUser(limited, 'owner');
+    const theirs = await enrolReporting(limited, owner.token, { name: 'Their PC', components: desk });
+    expectProblem(await recognitions(token, theirs.deviceId, desk), 409, 'DEVICE_TAKEN');
+    const before = await deviceIdsOf(token);
+    expectProblem(await recoverEnrolling(token, theirs.deviceId, oldDevice, desk), 409, 'DEVICE_TAKEN');
+    expect(await deviceIdsOf(token)).toEqual(before);
+    expect(await deviceIdsOf(owner.token)).toEqual([theirs.deviceId]);
+    // Identical components, yet each account is only ever offered its own device.
+    const mine = await recognitions(token, randomDeviceId(), desk);
+    expect(mine.body.recognisedAs).toMatchObject({ deviceId: oldDevice });
+    const ownersOwn = await recognitions(owner.token, randomDeviceId(), desk);
+    expect(ownersOwn.body.recognisedAs).toMatchObject({ deviceId: theirs.deviceId });
+  });
+
+  it('20 parallel recoveries with `enrol` make one recovery and one new device', async () => {
+    const { token, user, desk, oldDevice, newDevice } = await fullAccount('full-racer');
+    const reinstalled = withChanged(desk, 'net.mac');
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => recoverEnrolling(token, newDevice, oldDevice, reinstalled)),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([...Array<number>(19).fill(200), 201]);
+    const recoveryIds = new Set(answers.map((a) => a.body.recovery.recoveryId));
+    expect(recoveryIds.size).toBe(1);
+    const devices = await deviceIdsOf(token);
+    expect(devices).toHaveLength(LIMIT);
+    expect(devices.filter((id: string) => id === newDevice)).toHaveLength(1);
+    const recoveries = await limitedDb()
+      .selectFrom('recoveries')
+      .selectAll()
+      .where('user_id', '=', user.userId)
+      .execute();
+    expect(recoveries).toHaveLength(1);
+    const enrolled = await limitedDb()
+      .selectFrom('audit_events')
+      .select('event_id')
+      .where('type', '=', 'device.enrolled')
+      .where('device_id', '=', newDevice)
+      .execute();
+    expect(enrolled).toHaveLength(1);
   });
 });

@@ -29,8 +29,9 @@ const DESIGN_ROUTES: Array<{
     method: 'post',
     path: '/v1/devices/{deviceId}/recover',
     auth: 'user',
-    codes: ['SAME_DEVICE', 'DEVICE_NOT_ENROLLED', 'NOT_RECOGNISED', 'IDEMPOTENCY_KEY_REUSED'],
+    codes: ['SAME_DEVICE', 'DEVICE_NOT_ENROLLED', 'DEVICE_TAKEN', 'NOT_RECOGNISED', 'IDEMPOTENCY_KEY_REUSED'],
   },
+  { method: 'post', path: '/v1/devices/recognitions', auth: 'user', codes: ['DEVICE_TAKEN'] },
   { method: 'get', path: '/v1/catalog', auth: 'open', codes: ['VALIDATION'] },
   { method: 'get', path: '/v1/catalog/{softwareId}', auth: 'open', codes: ['NOT_FOUND'] },
   {
@@ -217,7 +218,14 @@ describe('health and docs', () => {
       expect(Object.keys(bodyOf('/v1/licenses/refresh').properties!)).toEqual(
         expect.arrayContaining(['softwareId', 'deviceId', 'components', 'installationId']),
       );
-      expect(Object.keys(bodyOf('/v1/devices/{deviceId}/recover').properties!)).toEqual(['fromDeviceId']);
+      const recoverBody = bodyOf('/v1/devices/{deviceId}/recover');
+      expect(Object.keys(recoverBody.properties!)).toEqual(['fromDeviceId', 'enrol']);
+      expect(Object.keys(recoverBody.properties!.enrol!.properties!)).toEqual(
+        expect.arrayContaining(['name', 'platform', 'components', 'installationId', 'idSource']),
+      );
+      expect(Object.keys(bodyOf('/v1/devices/recognitions').properties!)).toEqual(['deviceId', 'components']);
+      const recognised = answerOf('/v1/devices/recognitions', '200').properties!.recognisedAs!.anyOf![0]!;
+      expect(Object.keys(recognised.properties!)).toEqual(expect.arrayContaining(['deviceId', 'software']));
       for (const status of ['200', '201']) {
         const recovery = answerOf('/v1/devices/{deviceId}/recover', status).properties!.recovery!;
         expect(Object.keys(recovery.properties!)).toEqual(

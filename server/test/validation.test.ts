@@ -448,6 +448,7 @@ const ROUTES: Route[] = [
   { name: 'PATCH /v1/devices/:deviceId', method: 'PATCH', path: () => `/v1/devices/${deviceId}`, auth: 'user', body: 'json' },
   { name: 'DELETE /v1/devices/:deviceId', method: 'DELETE', path: () => `/v1/devices/${otherDevice}`, auth: 'user', body: 'none' },
   { name: 'POST /v1/devices/:deviceId/recover', method: 'POST', path: () => `/v1/devices/${deviceId}/recover`, auth: 'user', body: 'json' },
+  { name: 'POST /v1/devices/recognitions', method: 'POST', path: () => '/v1/devices/recognitions', auth: 'user', body: 'json' },
   { name: 'GET /v1/catalog', method: 'GET', path: () => '/v1/catalog', auth: 'none', body: 'none' },
   { name: 'GET /v1/catalog/:softwareId', method: 'GET', path: () => `/v1/catalog/${SW}`, auth: 'none', body: 'none' },
   { name: 'POST /v1/purchases', method: 'POST', path: () => '/v1/purchases', auth: 'user', body: 'json' },

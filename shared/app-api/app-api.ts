@@ -69,8 +69,9 @@ export interface ThisDevice {
   /** Set when the ID comes from `--simulate-device NAME`. */
   simulatedAs: string | null;
   /**
-   * After enrolling: an older device of this account that this one looks like (most of
-   * its hardware matches), whose programs `recoverDevice` can move here; else null.
+   * After enrolling (or being refused at the device limit): an older device of this
+   * account that this one looks like (most of its hardware matches), whose programs
+   * `recoverDevice` can move here; else null.
    */
   recognisedAs: Recognition | null;
 }
@@ -190,7 +191,8 @@ export interface AppApi {
   retireDevice(input: In<'retireDevice'>): Promise<DeviceSummary[]>;
   /**
    * Move every copy of an older device of this account here in one atomic step, then
-   * retire it (after a hardware change; DESIGN §2). Idempotent.
+   * retire it (after a hardware change; DESIGN §2). Idempotent. A device not enrolled yet
+   * (refused at the device limit) is enrolled in the old one's place by the same step.
    */
   recoverDevice(input: In<'recoverDevice'>): Promise<RecoveryOutcome>;
   browseCatalog(input: In<'browseCatalog'>): Promise<CatalogPage>;

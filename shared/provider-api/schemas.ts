@@ -141,8 +141,25 @@ export const DeviceResult = z.object({ device: Device });
 export const EnrolResult = DeviceResult.extend({ recognisedAs: Recognition.nullable() });
 export type EnrolResult = z.infer<typeof EnrolResult>;
 export const DeviceList = z.object({ devices: z.array(Device) });
-/** POST /v1/devices/:deviceId/recover: move every copy of `fromDeviceId` here, then retire it. */
-export const RecoverBody = z.strictObject({ fromDeviceId: DeviceId });
+/** POST /v1/devices/recognitions: which of my devices would this (not yet enrolled) one be? */
+export const RecogniseBody = z.strictObject({ deviceId: DeviceId, components: DeviceComponents });
+export type RecogniseBody = z.infer<typeof RecogniseBody>;
+export const RecognitionResult = z.object({ recognisedAs: Recognition.nullable() });
+export type RecognitionResult = z.infer<typeof RecognitionResult>;
+/**
+ * POST /v1/devices/:deviceId/recover: move every copy of `fromDeviceId` here, then retire it.
+ * `enrol`: what the device would enrol with, for a device not enrolled yet (enrolled by
+ * the recovery itself, even at the device limit); ignored for a device already enrolled.
+ */
+export const RecoverEnrolment = z.strictObject({
+  name: DeviceName,
+  platform: Platform,
+  components: DeviceComponents,
+  installationId: InstallationId.optional(),
+  idSource: DeviceIdSource.optional(),
+});
+export type RecoverEnrolment = z.infer<typeof RecoverEnrolment>;
+export const RecoverBody = z.strictObject({ fromDeviceId: DeviceId, enrol: RecoverEnrolment.optional() });
 export type RecoverBody = z.infer<typeof RecoverBody>;
 export const Recovery = z.object({
   recoveryId: OpaqueId,

@@ -40,8 +40,12 @@ export function devicesFlow(parts: CoreParts, sync: AppApi['sync']): DevicesFlow
 
   return {
     async enrolDevice({ name }) {
-      await device.enrol(name);
-      parts.announceStatus();
+      try {
+        await device.enrol(name);
+      } finally {
+        // Refused at the device limit, the status still changed: what this device looks like.
+        parts.announceStatus();
+      }
       return describeStatus(parts);
     },
     listDevices,
@@ -49,15 +53,20 @@ export function devicesFlow(parts: CoreParts, sync: AppApi['sync']): DevicesFlow
     retireDevice: ({ deviceId }) => changeDevice(() => provider.retireDevice(deviceId)),
 
     async recoverDevice({ fromDeviceId }) {
-      await device.requireEnrolled();
+      session.require();
       // Named now: once recovered, the old device is retired and no longer in the list.
+      // Listing also tells whether this device is enrolled yet.
       await device.listAccountDevices();
       const fromDeviceName =
         device.nameOf(fromDeviceId) ?? device.recognisedAs?.name ?? shortDeviceId(fromDeviceId);
+      // Not enrolled (refused at the device limit): the recovery enrols this device in the
+      // old one's place, in the same step that retires the old one.
+      const enrol = device.enrolled ? undefined : device.enrolment();
       // One key per recovery intent, resent by retries: a lost answer never moves twice.
       const { recovery } = await session.authenticated(() =>
-        provider.recoverDevice(device.id, { fromDeviceId }, randomUUID()),
+        provider.recoverDevice(device.id, { fromDeviceId, enrol }, randomUUID()),
       );
+      if (enrol) await device.listAccountDevices();
       for (const copy of recovery.copies) await copies.arrive(copy);
       device.forgetRecognition();
       // The move is done whatever happens next; a sync that fails now runs again later.

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { AppStatus } from '@shared/app-api/app-api.ts';
 import { useDevicesStore } from '../../stores/devices.ts';
+import { useRecoveryStore } from '../../stores/recovery.ts';
 import { useSessionStore } from '../../stores/session.ts';
 import { ErrorNotice, Loading } from '../../ui/Notices.tsx';
 import { Sentence } from '../../ui/Sentence.tsx';
@@ -111,7 +112,11 @@ export function FirstRunScreen({ status }: { status: AppStatus }) {
             data-testid="device-name-input"
           />
         </label>
-        {atLimit ? <DeviceLimit /> : actionError ? <ErrorNotice error={actionError} /> : null}
+        {atLimit ? (
+          <DeviceLimit recognisedAs={device.recognisedAs} />
+        ) : actionError ? (
+          <ErrorNotice error={actionError} />
+        ) : null}
         <button type="submit" className="primary large" disabled={pending !== null || !name.trim()}>
           {pending === 'enrol' ? 'Enrolling…' : 'Enrol this device'}
         </button>
@@ -120,8 +125,13 @@ export function FirstRunScreen({ status }: { status: AppStatus }) {
   );
 }
 
-/** At the device limit: the devices there are, and retiring one that holds nothing. */
-function DeviceLimit() {
+/**
+ * At the device limit: the devices there are, and retiring one that holds nothing. When
+ * the provider recognises this machine as one of them (a reinstall or a hardware change),
+ * replacing that one enrols this machine in its place, its programs moved here, in one
+ * step that never grows the account's device count.
+ */
+function DeviceLimit({ recognisedAs }: { recognisedAs: AppStatus['device']['recognisedAs'] }) {
   const devices = useDevicesStore((s) => s.devices);
   const loaded = useDevicesStore((s) => s.loaded);
   const error = useDevicesStore((s) => s.error);
@@ -140,6 +150,7 @@ function DeviceLimit() {
         devices. Retire one you no longer use, then enrol this one. A device that still has software
         registered to it has to move that software first.
       </p>
+      {recognisedAs ? <ReplaceRecognised recognisedAs={recognisedAs} /> : null}
       {!loaded ? <Loading label="Loading your devices…" /> : null}
       {error ? <ErrorNotice error={error} onRetry={() => void refresh()} /> : null}
       <ul className="limit-devices">
@@ -170,6 +181,35 @@ function DeviceLimit() {
           </li>
         ))}
       </ul>
+    </div>
+  );
+}
+
+/** The offer at the device limit: this machine takes the recognised device's place. */
+function ReplaceRecognised({
+  recognisedAs,
+}: {
+  recognisedAs: NonNullable<AppStatus['device']['recognisedAs']>;
+}) {
+  const pending = useRecoveryStore((s) => s.pending);
+  const error = useRecoveryStore((s) => s.error);
+  const count = recognisedAs.software.length;
+  return (
+    <div className="recognised-offer" data-testid="limit-recognised">
+      <p>
+        <strong>This looks like your {recognisedAs.name} after a hardware change.</strong> Replacing it enrols
+        this machine in its place{count > 0 ? ` and moves its ${programCount(count)} here` : ''};{' '}
+        {recognisedAs.name} is retired.
+      </p>
+      {error ? <ErrorNotice error={error} /> : null}
+      <button
+        type="button"
+        className="primary"
+        disabled={pending}
+        onClick={() => void useRecoveryStore.getState().recover(recognisedAs.deviceId)}
+      >
+        {pending ? 'Replacing…' : `Replace ${recognisedAs.name} with this machine`}
+      </button>
     </div>
   );
 }
