@@ -51,8 +51,31 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     url: url.toString(),
     name,
-    drop: () => (dropping ??= onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+    drop: () => (dropping ??= dropDatabase(name)),
   };
+}
+
+/**
+ * DROP … WITH (FORCE) ends connections a test left open, but refuses (42501) when one of
+ * them is not the role's own: an autovacuum worker that happens to be in the database.
+ * A plain DROP stops autovacuum by itself, so that is the fallback (a few tries, since it
+ * fails while a connection of ours is still closing).
+ */
+async function dropDatabase(name: string): Promise<void> {
+  try {
+    await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await onServer(`DROP DATABASE IF EXISTS ${name}`);
+        return;
+      } catch (retryError) {
+        if (attempt === 5) throw retryError;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+  }
 }
 
 export async function openTestRegistry(
