@@ -151,12 +151,9 @@ export type RecognitionResult = z.infer<typeof RecognitionResult>;
  * `enrol`: what the device would enrol with, for a device not enrolled yet (enrolled by
  * the recovery itself, even at the device limit); ignored for a device already enrolled.
  */
-export const RecoverEnrolment = z.strictObject({
-  name: DeviceName,
-  platform: Platform,
+export const RecoverEnrolment = EnrolDeviceBody.omit({ deviceId: true }).extend({
+  // Required here: the match that lets this enrolment past the device limit is made on them.
   components: DeviceComponents,
-  installationId: InstallationId.optional(),
-  idSource: DeviceIdSource.optional(),
 });
 export type RecoverEnrolment = z.infer<typeof RecoverEnrolment>;
 export const RecoverBody = z.strictObject({ fromDeviceId: DeviceId, enrol: RecoverEnrolment.optional() });
