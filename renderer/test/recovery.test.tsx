@@ -145,3 +145,51 @@ describe('a device ID the app had to generate', () => {
     expect(within(firstRun).queryByTestId('generated-id-note')).toBeNull();
   });
 });
+
+describe('a device ID in use on two machines', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('is flagged on the Devices page, with what to do', async () => {
+    // A cloned system: one machine-id on two machines with other hardware (another MAC).
+    const machineId = newMachineId();
+    const original = hardware();
+    h = await startHarness({ readers: machine(machineId, original) });
+    const account = await h.signUp();
+    await h.enrol('Studio PC');
+    await h.otherDevice(
+      account,
+      'Studio PC',
+      machine(machineId, { ...original, 'net.mac': '02:00:00:00:00:01' }),
+    );
+    // The original comes back: two installations with conflicting hardware took turns.
+    await h.enrol('Studio PC');
+
+    h.renderApp();
+    await screen.findByTestId('library-screen');
+    await h.user.click(screen.getByTestId('nav-devices'));
+    const card = await screen.findByTestId('device-card');
+    expect(within(card).getByText('In use on two machines')).toBeTruthy();
+    expect(within(card).getByTestId('device-cloned-note').textContent).toContain(
+      'Give the copied system its own machine ID, then enrol it as a new device.',
+    );
+    expect((await h.device.core.listDevices()).map((d) => d.flags)).toEqual([['in-use-on-two-machines']]);
+  });
+
+  it('is not flagged when one machine runs two profiles', async () => {
+    const machineId = newMachineId();
+    const same = hardware();
+    h = await startHarness({ readers: machine(machineId, same) });
+    const account = await h.signUp();
+    await h.enrol('Studio PC');
+    await h.otherDevice(account, 'Studio PC', machine(machineId, same));
+    await h.enrol('Studio PC');
+
+    h.renderApp();
+    await screen.findByTestId('library-screen');
+    await h.user.click(screen.getByTestId('nav-devices'));
+    const card = await screen.findByTestId('device-card');
+    expect(within(card).queryByText('In use on two machines')).toBeNull();
+    expect((await h.device.core.listDevices()).map((d) => d.flags)).toEqual([[]]);
+  });
+});
