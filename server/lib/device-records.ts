@@ -21,13 +21,20 @@ export async function readComponents(
     .select(['device_id', 'name', 'hmac'])
     .where('device_id', 'in', deviceIds)
     .execute();
-  for (const row of rows) {
-    // Names the contract no longer lists are ignored rather than compared.
-    if (!KNOWN_NAMES.has(row.name)) continue;
-    const components = byDevice.get(row.device_id)!;
-    components[row.name as keyof DeviceComponents] = row.hmac;
-  }
+  for (const row of rows) addComponent(byDevice.get(row.device_id)!, row);
   return byDevice;
+}
+
+/** A stored component into `components`; names the contract no longer lists are ignored, not compared. */
+function addComponent(components: DeviceComponents, row: { name: string; hmac: string }): void {
+  if (KNOWN_NAMES.has(row.name)) components[row.name as keyof DeviceComponents] = row.hmac;
+}
+
+/** The components reported, as `{name, hmac}` rows (names without a value left out). */
+function componentRows(components: DeviceComponents): Array<{ name: string; hmac: string }> {
+  return Object.entries(components)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, hmac]) => ({ name, hmac }));
 }
 
 /** What the device reports now replaces what it reported before (an empty report clears it). */
@@ -37,9 +44,7 @@ export async function replaceComponents(
   components: DeviceComponents,
 ): Promise<void> {
   await db.deleteFrom('device_components').where('device_id', '=', deviceId).execute();
-  const rows = Object.entries(components)
-    .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([name, hmac]) => ({ device_id: deviceId, name, hmac }));
+  const rows = componentRows(components).map((row) => ({ device_id: deviceId, ...row }));
   if (rows.length > 0) await db.insertInto('device_components').values(rows).execute();
 }
 
@@ -88,9 +93,7 @@ export async function readInstallationComponents(
     .where('installation_id', '=', installationId)
     .execute();
   const components: DeviceComponents = {};
-  for (const row of rows) {
-    if (KNOWN_NAMES.has(row.name)) components[row.name as keyof DeviceComponents] = row.hmac;
-  }
+  for (const row of rows) addComponent(components, row);
   return components;
 }
 
@@ -106,9 +109,11 @@ export async function replaceInstallationComponents(
     .where('device_id', '=', deviceId)
     .where('installation_id', '=', installationId)
     .execute();
-  const rows = Object.entries(components)
-    .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([name, hmac]) => ({ device_id: deviceId, installation_id: installationId, name, hmac }));
+  const rows = componentRows(components).map((row) => ({
+    device_id: deviceId,
+    installation_id: installationId,
+    ...row,
+  }));
   if (rows.length > 0) await db.insertInto('installation_components').values(rows).execute();
 }
 

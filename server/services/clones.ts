@@ -17,10 +17,11 @@
  * all answered and the device is only shown as flagged.
  */
 import type { Transaction } from 'kysely';
-import { COMPONENT_NAMES, type DeviceComponents } from '../../shared/provider-api/schemas.ts';
+import type { DeviceComponents } from '../../shared/provider-api/schemas.ts';
 import type { ProviderContext } from '../context.ts';
 import type { Database, DeviceRow } from '../db/schema.ts';
 import { recordEvent } from '../lib/audit.ts';
+import { scoreComponents } from '../lib/component-match.ts';
 import {
   findInstallation,
   readInstallationComponents,
@@ -75,8 +76,8 @@ export async function noteInstallation(
  * it did before components were compared.
  */
 function onDifferentHardware(a: DeviceComponents, b: DeviceComponents): boolean {
-  const shared = COMPONENT_NAMES.filter((name) => a[name] !== undefined && b[name] !== undefined);
-  return shared.length === 0 || shared.some((name) => a[name] !== b[name]);
+  const { matched, compared } = scoreComponents(a, b);
+  return compared === 0 || matched < compared;
 }
 
 /** Flag `device` as in use on two machines and audit it; the changed fields, if this call flagged it. */
