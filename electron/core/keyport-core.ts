@@ -63,13 +63,6 @@ export async function createKeyportCore(
   const install = installFlow(parts);
   const { cancelAll, ...installMethods } = install;
   const sync = syncFlow(parts);
-  try {
-    await mkdir(parts.folders.apps, { recursive: true });
-    await cleanupInstallLeftovers(parts.folders.apps);
-  } catch (error) {
-    await parts.lock.release();
-    throw error;
-  }
   const account = accountFlow(parts);
   const background = startBackgroundSync(parts, sync.sync);
   parts.reachability.onChange = (online) => {
@@ -188,6 +181,9 @@ async function assembleLocked(
     device.forgetAccountDevices();
     announceStatus();
   };
+  // Still under assembleParts' guard, which lets the lock go should this fail.
+  await mkdir(parts.folders.apps, { recursive: true });
+  await cleanupInstallLeftovers(parts.folders.apps);
   return parts;
 }
 

@@ -9,7 +9,7 @@
  * because the device ID is in use on two machines (DEVICE_CLONED) keeps the key: it runs
  * until its lease ends, and the library says why it will not be renewed.
  */
-import { AppError, copyGoneFromDevice } from '../../shared/app-api/app-errors.ts';
+import { AppError, copyGoneFromDevice, renewalRefusedAsClone } from '../../shared/app-api/app-errors.ts';
 import {
   verifyProviderLicense,
   type LicenseClaims,
@@ -80,7 +80,7 @@ export class LicenseKeeper {
       if (copyGoneFromDevice(error) && this.state.copy(softwareId)?.authDeviceId === deviceId) {
         await this.markMoved(softwareId);
       }
-      if (error instanceof AppError && error.code === 'DEVICE_CLONED') {
+      if (renewalRefusedAsClone(error)) {
         await this.state.update((state) => {
           const copy = state.copies[softwareId];
           if (copy) copy.renewalRefused = error.message;

@@ -57,6 +57,14 @@ export function copyGoneFromDevice(error: unknown): error is AppError {
   return error instanceof AppError && (error.code === 'LICENSE_REVOKED' || error.code === 'NOT_REGISTERED');
 }
 
+/**
+ * The provider would not renew a lease because this device ID is in use on two machines:
+ * the copy is still this device's, so its key stays and runs until the lease ends.
+ */
+export function renewalRefusedAsClone(error: unknown): error is AppError {
+  return error instanceof AppError && error.code === 'DEVICE_CLONED';
+}
+
 export function isAppErrorCode(value: unknown): value is AppErrorCode {
   return (
     typeof value === 'string' &&

@@ -5,7 +5,7 @@
  * rather than when its lease ends.
  */
 import type { AppApi } from '../../../shared/app-api/app-api.ts';
-import { AppError, storeUnreachable } from '../../../shared/app-api/app-errors.ts';
+import { AppError, renewalRefusedAsClone, storeUnreachable } from '../../../shared/app-api/app-errors.ts';
 import type { CoreParts } from '../core-parts.ts';
 import { resolveEntryPoint } from '../installer.ts';
 import { checkLaunch, readLatestRunLog, runProgram } from '../launcher.ts';
@@ -38,7 +38,7 @@ export function runFlow(parts: CoreParts): RunFlow {
       if (storeUnreachable(error)) return;
       if (error instanceof AppError && error.code === 'LICENSE_REVOKED') return; // marked moved already
       // Not renewed, but the key is kept: it runs until its lease ends (licenses.ts).
-      if (error instanceof AppError && error.code === 'DEVICE_CLONED') return;
+      if (renewalRefusedAsClone(error)) return;
       throw error;
     }
   }

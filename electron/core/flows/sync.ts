@@ -7,7 +7,8 @@
  * would only earn a refusal that is no word about that key's copy.
  */
 import type { AppApi } from '../../../shared/app-api/app-api.ts';
-import { AppError, copyGoneFromDevice } from '../../../shared/app-api/app-errors.ts';
+import type { AppError } from '../../../shared/app-api/app-errors.ts';
+import { copyGoneFromDevice, renewalRefusedAsClone } from '../../../shared/app-api/app-errors.ts';
 import type { CoreParts } from '../core-parts.ts';
 
 type SyncFlow = Pick<AppApi, 'sync'>;
@@ -30,7 +31,7 @@ export function syncFlow(parts: CoreParts): SyncFlow {
         } catch (error) {
           if (copyGoneFromDevice(error)) report.departures.push(copy.softwareId);
           // Recorded on the copy; the other copies are still renewed where they can be.
-          else if (error instanceof AppError && error.code === 'DEVICE_CLONED') cloned = error;
+          else if (renewalRefusedAsClone(error)) cloned = error;
           else throw error;
         }
       }
